@@ -1,0 +1,125 @@
+"""`python -m devstack run` (make run) and `python -m devstack token` (make token)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import threading
+import time
+
+from devstack.processes import RUN_DIR
+from devstack.seed import ADMIN_EMAIL
+
+STACK_FILE = RUN_DIR / "stack.json"
+PASSWORD_FILE = RUN_DIR / "admin-password"
+
+
+def admin_password() -> tuple[str, bool]:
+    """MILLI_ADMIN_PASSWORD, or a generated one (and whether it was generated)."""
+    given = os.environ.get("MILLI_ADMIN_PASSWORD", "").strip()
+    if given:
+        return given, False
+    return secrets.token_urlsafe(12), True
+
+
+def run(port: int, host: str) -> int:
+    import uvicorn
+
+    from devstack.runner import QueueRunner, ScheduleRunner
+    from devstack.seed import seed_admin, seed_data
+    from devstack.server import LocalGateway
+    from devstack.stack import LocalStack
+
+    started = time.monotonic()
+    stack = LocalStack(stage="local")
+    print("Starting the Firestore, Auth and AWS (moto) emulators…", flush=True)
+    stack.start()
+    stop = threading.Event()
+    try:
+        stack.activate()
+        queues = stack.provision()
+        password, generated = admin_password()
+        seed_data()
+        seed_admin(password)
+        RUN_DIR.mkdir(exist_ok=True)
+        PASSWORD_FILE.write_text(password)
+        PASSWORD_FILE.chmod(0o600)
+        STACK_FILE.write_text(
+            json.dumps(
+                {
+                    "url": f"http://{host}:{port}",
+                    "auth_host": stack.auth_host,
+                    "firestore_host": stack.firestore_host,
+                    "aws_endpoint": stack.aws_endpoint,
+                    "project_id": stack.project_id,
+                    "admin_email": ADMIN_EMAIL,
+                }
+            )
+        )
+        gateway = LocalGateway(stack.template)
+        queue_runner = QueueRunner(stack.template.consumers, queues, stack.sqs_client())
+        schedule_runner = ScheduleRunner(stack.template.schedules)
+        threads = [
+            threading.Thread(target=queue_runner.run, args=(stop,), name="queues", daemon=True),
+            threading.Thread(
+                target=schedule_runner.run, args=(stop,), name="schedules", daemon=True
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        url = f"http://{host}:{port}"
+        print(
+            f"\nMilliIntell is running ({time.monotonic() - started:.0f}s to start)\n"
+            f"  site        {url}/\n"
+            f"  health      {url}/api/health\n"
+            f"  outbox      {url}/api/dev/outbox\n"
+            f"  staff login {ADMIN_EMAIL} / "
+            + (
+                f"{password}  (generated; set MILLI_ADMIN_PASSWORD to choose)"
+                if generated
+                else "the password in MILLI_ADMIN_PASSWORD"
+            )
+            + "\n  API token   make token\n"
+            f"  consumers   {', '.join(c.logical_id for c in stack.template.consumers)}\n"
+            f"  schedules   {', '.join(s.logical_id for s in stack.template.schedules)}\n"
+            "Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="off")
+    finally:
+        stop.set()
+        stack.stop()
+        STACK_FILE.unlink(missing_ok=True)
+        print("Stopped.", flush=True)
+    return 0
+
+
+def token() -> int:
+    from devstack.tokens import sign_in
+
+    if not STACK_FILE.exists():
+        print("The local stack is not running: start it with 'make run'.", file=sys.stderr)
+        return 1
+    stack = json.loads(STACK_FILE.read_text())
+    print(sign_in(stack["auth_host"], stack["admin_email"], PASSWORD_FILE.read_text().strip()))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="start the whole product locally")
+    run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    run_parser.add_argument("--host", default="127.0.0.1")
+    commands.add_parser("token", help="print a staff ID token for the seeded admin")
+    args = parser.parse_args()
+    if args.command == "run":
+        return run(args.port, args.host)
+    return token()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

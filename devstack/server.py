@@ -1,0 +1,78 @@
+"""One ASGI app for the whole local product: each HTTP function's app at its
+template.yaml path, the platform routes, and the built site at `/`."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from starlette.responses import FileResponse, JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from devstack.platform_api import create_platform_app
+from devstack.template import ROOT, StackTemplate
+
+SITE_DIST = ROOT / "site" / "dist"
+
+
+class LocalGateway:
+    """Routes `/api/<capability>/...` as API Gateway would, and serves the site."""
+
+    def __init__(self, template: StackTemplate, site_dir: Path = SITE_DIST) -> None:
+        self.routes: list[tuple[str, ASGIApp]] = []
+        for function in template.http_functions:
+            module = importlib.import_module(function.app_module)
+            app: ASGIApp = module.app
+            self.routes.append((function.path_prefix, app))
+        self.routes.sort(key=lambda route: len(route[0]), reverse=True)
+        self.platform = create_platform_app()
+        self.site_dir = site_dir.resolve()
+
+    def app_for(self, path: str) -> ASGIApp | None:
+        for prefix, app in self.routes:
+            if path == prefix or path.startswith(prefix + "/"):
+                return app
+        if path.startswith("/api/"):
+            platform: ASGIApp = self.platform
+            return platform
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        app = self.app_for(scope["path"])
+        if app is None:
+            app = self.site_response(scope["path"])
+        await app(scope, receive, send)
+
+    def site_response(self, path: str) -> Any:
+        """A file from site/dist, or index.html for client-side routes (SPA fallback)."""
+        relative = path.lstrip("/") or "index.html"
+        candidate = (self.site_dir / relative).resolve()
+        if candidate.is_relative_to(self.site_dir) and candidate.is_file():
+            return FileResponse(candidate)
+        index = self.site_dir / "index.html"
+        if "." not in Path(relative).name and index.is_file():
+            return FileResponse(index)
+        if not index.is_file():
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": "not_found",
+                        "message": "the site is not built: run 'make site'",
+                        "fields": [],
+                    }
+                },
+                status_code=404,
+            )
+        return JSONResponse(
+            {"error": {"code": "not_found", "message": "not found", "fields": []}}, status_code=404
+        )

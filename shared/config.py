@@ -1,0 +1,117 @@
+"""Settings read from the environment, validated once per process.
+
+The stage decides what is allowed: `local` and `test` talk to the emulators
+and record outbound messages in the outbox; `prod` refuses to start with an
+emulator host set or a provider credential missing, so nothing is ever faked
+silently in production.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+Stage = Literal["local", "test", "prod"]
+STAGES: tuple[Stage, ...] = ("local", "test", "prod")
+
+EMULATOR_VARIABLES = ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")
+
+# Credentials each capability needs in production; a capability's function
+# calls `settings.require(...)` for its own list at start-up.
+PROVIDER_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "email": ("SENDGRID_API_KEY", "EMAIL_FROM"),
+    "whatsapp": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM"),
+}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: Stage
+    project_id: str
+    event_bus_name: str
+    cors_allow_origins: tuple[str, ...]
+    public_base_url: str
+    environ: dict[str, str] = field(repr=False, compare=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def uses_emulators(self) -> bool:
+        return self.stage in ("local", "test")
+
+    def get(self, name: str) -> str | None:
+        value = self.environ.get(name, "").strip()
+        return value or None
+
+    def has_credentials(self, provider: str) -> bool:
+        return all(self.get(name) for name in PROVIDER_CREDENTIALS[provider])
+
+    def require(self, *providers: str) -> None:
+        """In prod, fail loudly when a provider this function uses has no credentials."""
+        if self.stage != "prod":
+            return
+        missing = [
+            name
+            for provider in providers
+            for name in PROVIDER_CREDENTIALS[provider]
+            if not self.get(name)
+        ]
+        if missing:
+            raise ConfigError(
+                "stage 'prod' needs these environment variables: " + ", ".join(missing)
+            )
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    stage = env.get("MILLI_STAGE", "local").strip() or "local"
+    if stage not in STAGES:
+        raise ConfigError(f"MILLI_STAGE must be one of {', '.join(STAGES)}, not {stage!r}")
+
+    project_id = (env.get("GOOGLE_CLOUD_PROJECT") or "").strip()
+    if not project_id:
+        if stage == "prod":
+            raise ConfigError("stage 'prod' needs GOOGLE_CLOUD_PROJECT (the Firebase project id)")
+        project_id = "demo-milliintell"
+
+    if stage == "prod":
+        set_emulators = [name for name in EMULATOR_VARIABLES if env.get(name)]
+        if set_emulators:
+            raise ConfigError(
+                "stage 'prod' must not run against an emulator; unset " + ", ".join(set_emulators)
+            )
+        if project_id.startswith("demo-"):
+            raise ConfigError("stage 'prod' cannot use a demo- project id")
+
+    origins = tuple(
+        origin.strip().rstrip("/")
+        for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",")
+        if origin.strip()
+    )
+    public_base_url = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    return Settings(
+        stage=stage,
+        project_id=project_id,
+        event_bus_name=env.get("EVENT_BUS_NAME") or "milliintell-local",
+        cors_allow_origins=origins,
+        public_base_url=public_base_url,
+        environ=env,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests change the environment between cases)."""
+    get_settings.cache_clear()

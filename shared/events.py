@@ -1,0 +1,206 @@
+"""Domain events on the EventBridge bus.
+
+A producer calls `Publisher("bookings").publish("booking.created", {...})`;
+the event carries source `milliintell.bookings` and, as its detail, a
+versioned envelope (event id, time, data). Rules in template.yaml route each
+event to the SQS queue of every consumer; a consumer turns each SQS record
+back into a `ReceivedEvent` with `parse_sqs_record`.
+
+boto3 is imported on first publish, so consumers that never publish do not
+pay for it at cold start.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared import clock
+from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import DocumentReference, Transaction
+    from mypy_boto3_events import EventBridgeClient
+
+SOURCE_PREFIX = "milliintell."
+ENVELOPE_VERSION: Literal[1] = 1
+
+
+class EventEnvelope(BaseModel):
+    """What every event's `detail` holds; bump `version` on a breaking change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Literal[1] = ENVELOPE_VERSION
+    event_id: str = Field(min_length=1)
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+class ReceivedEvent(BaseModel):
+    """One domain event as a consumer sees it."""
+
+    detail_type: str
+    source: str
+    envelope: EventEnvelope
+
+    @property
+    def event_id(self) -> str:
+        return self.envelope.event_id
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.envelope.data
+
+
+class EventPublishError(RuntimeError):
+    """EventBridge did not accept an event."""
+
+
+_client: EventBridgeClient | None = None
+_client_lock = threading.Lock()
+
+
+def _events_client() -> EventBridgeClient:
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                import boto3
+                from botocore.config import Config
+
+                _client = boto3.client(
+                    "events", config=Config(retries={"max_attempts": 5, "mode": "standard"})
+                )
+    return _client
+
+
+def reset_client() -> None:
+    global _client
+    with _client_lock:
+        _client = None
+
+
+class Publisher:
+    def __init__(self, capability: str) -> None:
+        self.source = SOURCE_PREFIX + capability
+
+    def envelope(self, data: dict[str, Any], event_id: str | None = None) -> EventEnvelope:
+        return EventEnvelope(
+            event_id=event_id or str(uuid.uuid4()), occurred_at=clock.now(), data=data
+        )
+
+    def publish(
+        self, detail_type: str, detail: dict[str, Any], *, event_id: str | None = None
+    ) -> EventEnvelope:
+        """Put one event on the bus; raises EventPublishError if it was refused.
+
+        Pass a deterministic `event_id` when a retry of the same work must be
+        recognisable downstream as the same event.
+        """
+        envelope = self.envelope(detail, event_id)
+        self._put(detail_type, envelope)
+        return envelope
+
+    def stage(
+        self,
+        transaction: Transaction,
+        detail_type: str,
+        detail: dict[str, Any],
+        *,
+        event_id: str,
+    ) -> str:
+        """Record an event inside a Firestore transaction; `flush` publishes it.
+
+        The event commits or rolls back with the data it describes, so a
+        failed publish can never lose it: `republish_pending` sends whatever
+        a crash left behind, and consumers dedupe on the event id.
+        """
+        envelope = self.envelope(detail, event_id)
+        transaction.set(
+            _pending_ref(event_id),
+            {
+                "source": self.source,
+                "detail_type": detail_type,
+                "envelope": envelope.model_dump(mode="json"),
+                "staged_at": envelope.occurred_at,
+            },
+        )
+        return event_id
+
+    def flush(self, event_ids: list[str]) -> None:
+        """Publish staged events now and forget them once EventBridge has them."""
+        for event_id in event_ids:
+            ref = _pending_ref(event_id)
+            snapshot = ref.get()
+            if snapshot.exists:
+                self._publish_pending(ref, snapshot.to_dict() or {})
+
+    def republish_pending(self, older_than: timedelta = timedelta(minutes=2)) -> int:
+        """Publish this source's staged events that a crash left unsent."""
+        from shared.firestore import Collections, collection, field_filter
+
+        cutoff = clock.now() - older_than
+        query = (
+            collection(Collections.PENDING_EVENTS)
+            .where(filter=field_filter("source", "==", self.source))
+            .where(filter=field_filter("staged_at", "<=", cutoff))
+            .order_by("staged_at")
+            .limit(500)
+        )
+        count = 0
+        for snapshot in query.stream():
+            self._publish_pending(snapshot.reference, snapshot.to_dict() or {})
+            count += 1
+        return count
+
+    def _publish_pending(self, ref: DocumentReference, pending: dict[str, Any]) -> None:
+        envelope = EventEnvelope.model_validate(pending["envelope"])
+        self._put(pending["detail_type"], envelope)
+        ref.delete()
+
+    def _put(self, detail_type: str, envelope: EventEnvelope) -> None:
+        response = _events_client().put_events(
+            Entries=[
+                {
+                    "EventBusName": get_settings().event_bus_name,
+                    "Source": self.source,
+                    "DetailType": detail_type,
+                    "Detail": envelope.model_dump_json(),
+                    "Time": envelope.occurred_at,
+                }
+            ]
+        )
+        if response.get("FailedEntryCount"):
+            failure = response["Entries"][0]
+            reason = f"{failure.get('ErrorCode')} {failure.get('ErrorMessage')}"
+            raise EventPublishError(f"{detail_type} was refused: {reason}")
+
+
+def _pending_ref(event_id: str) -> DocumentReference:
+    import hashlib
+
+    from shared.firestore import Collections, collection
+
+    ref: DocumentReference = collection(Collections.PENDING_EVENTS).document(
+        hashlib.sha256(event_id.encode()).hexdigest()
+    )
+    return ref
+
+
+def parse_eventbridge_event(event: dict[str, Any]) -> ReceivedEvent:
+    return ReceivedEvent(
+        detail_type=event["detail-type"],
+        source=event["source"],
+        envelope=EventEnvelope.model_validate(event["detail"]),
+    )
+
+
+def parse_sqs_record(record: dict[str, Any]) -> ReceivedEvent:
+    """An SQS record whose body is the EventBridge event a rule delivered."""
+    return parse_eventbridge_event(json.loads(record["body"]))

@@ -1,0 +1,146 @@
+"""Firestore access: one lazily created client per process, collection names
+in one place, and the few patterns every capability needs.
+
+`google.cloud.firestore` pulls in gRPC; it is imported on first use, not at
+module import, so handlers that never touch the database start fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client, DocumentReference, Query, Transaction
+    from google.cloud.firestore_v1.base_document import DocumentSnapshot
+
+T = TypeVar("T")
+
+
+class Collections(StrEnum):
+    """Every top-level collection the platform uses."""
+
+    SERVICES = "services"
+    STAFF = "staff"
+    BOOKINGS = "bookings"
+    CONTACTS = "contacts"
+    CONSENTS = "consents"
+    OUTBOX = "outbox"
+    IDEMPOTENCY = "idempotency"
+    PENDING_EVENTS = "pending_events"
+    HEALTH = "_health"
+
+
+_client: Client | None = None
+_client_lock = threading.Lock()
+
+
+def client() -> Client:
+    """The process-wide Firestore client, created on first use."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                from google.cloud import firestore
+
+                _client = firestore.Client(project=get_settings().project_id)
+    return _client
+
+
+def reset_client() -> None:
+    """Drop the cached client (tests point the process at a new emulator)."""
+    global _client
+    with _client_lock:
+        _client = None
+
+
+def collection(name: Collections) -> Any:
+    return client().collection(name.value)
+
+
+def field_filter(field: str, op: str, value: Any) -> Any:
+    """A FieldFilter for `query.where(filter=...)` (the positional form is deprecated)."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    return FieldFilter(field, op, value)
+
+
+def create_if_absent(ref: DocumentReference, data: dict[str, Any]) -> bool:
+    """Create `ref` with `data` unless it exists; True when this call created it.
+
+    The database decides (a `create()` precondition), so two callers racing
+    on one id get exactly one True.
+    """
+    from google.api_core.exceptions import AlreadyExists
+
+    try:
+        ref.create(data)
+    except AlreadyExists:
+        return False
+    return True
+
+
+def run_transaction(work: Callable[[Transaction], T], max_attempts: int = 5) -> T:
+    """Run `work(transaction)` in a read-write transaction, retried on contention."""
+    from google.cloud import firestore
+
+    @firestore.transactional
+    def attempt(transaction: Transaction) -> T:
+        return work(transaction)
+
+    result: T = attempt(client().transaction(max_attempts=max_attempts))
+    return result
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor that this service did not issue."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[DocumentSnapshot[Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(document_path: str) -> str:
+    return base64.urlsafe_b64encode(document_path.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor("cursor is not valid") from error
+
+
+def paginate(query: Query, limit: int, cursor: str | None = None) -> Page:
+    """One page of an ordered query, continuing after `cursor`.
+
+    The cursor names the last document of the previous page; Firestore
+    resumes from that snapshot's order-by values, so pages neither skip nor
+    repeat documents when new ones arrive.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    if cursor:
+        path = decode_cursor(cursor)
+        collection_id = query._parent.id  # the queried collection's name
+        if path.count("/") != 1 or path.split("/")[0] != collection_id:
+            raise InvalidCursor("cursor does not belong to this listing")
+        snapshot = client().document(path).get()
+        if not snapshot.exists:
+            raise InvalidCursor("cursor points at a document that no longer exists")
+        query = query.start_after(snapshot)
+    documents = list(query.limit(limit + 1).stream())
+    has_more = len(documents) > limit
+    items = documents[:limit]
+    next_cursor = encode_cursor(items[-1].reference.path) if has_more and items else None
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,74 @@
+"""Outbound-message providers: what the functions send, behind one interface.
+
+`email_provider()` and `whatsapp_provider()` pick the implementation from
+settings. In the local and test stages it is the outbox, a Firestore
+collection the local stack shows at `/api/dev/outbox`. In prod there is no
+silent fallback: without a real adapter and its credentials the call fails.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from shared.config import ConfigError, get_settings
+
+Channel = Literal["email", "whatsapp"]
+
+
+class Attachment(BaseModel):
+    filename: str
+    content_type: str
+    content_base64: str
+
+
+class OutboundMessage(BaseModel):
+    channel: Channel
+    to: str = Field(min_length=1, description="an email address or an E.164 phone number")
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    template: str | None = Field(
+        default=None,
+        description="a provider template id (a Twilio ContentSid, a Meta template name)",
+    )
+    variables: dict[str, str] = Field(default_factory=dict)
+    attachments: list[Attachment] = Field(default_factory=list)
+    dedupe_key: str | None = Field(
+        default=None, description="the same key twice sends once (e.g. event id + channel)"
+    )
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class SendResult(BaseModel):
+    provider: str
+    provider_message_id: str
+    status: str
+    duplicate: bool = False
+
+
+class MessageProvider(Protocol):
+    name: str
+
+    def send(self, message: OutboundMessage) -> SendResult: ...
+
+
+def _provider_for(channel: Channel) -> MessageProvider:
+    settings = get_settings()
+    if settings.uses_emulators:
+        from shared.providers.outbox import OutboxProvider
+
+        return OutboxProvider()
+    raise ConfigError(
+        f"no production {channel} provider is configured; the real adapter must be set up "
+        "before this function can send"
+    )
+
+
+def email_provider() -> MessageProvider:
+    return _provider_for("email")
+
+
+def whatsapp_provider() -> MessageProvider:
+    return _provider_for("whatsapp")
