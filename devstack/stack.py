@@ -116,9 +116,11 @@ class LocalStack:
             "/databases/(default)/documents"
         )
         _delete(f"http://{self.auth_host}/emulator/v1/projects/{self.project_id}/accounts")
+        # SQS allows one purge a minute; recreating the queues is immediate on moto.
         sqs = self.sqs_client()
         for queue in self.queues.values():
-            sqs.purge_queue(QueueUrl=queue.url)
+            sqs.delete_queue(QueueUrl=queue.url)
+        self.provision()
 
 
 def _delete(url: str) -> None:

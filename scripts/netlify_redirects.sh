@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Writes site/dist/_redirects so Netlify proxies /api/* to the API Gateway URL.
+# netlify.toml cannot read environment variables, and _redirects rules run
+# before netlify.toml's SPA fallback. API_URL is a Netlify site variable (the
+# ApiUrl output of the SAM stack).
+set -euo pipefail
+dist=${1:-site/dist}
+if [ -n "${API_URL:-}" ]; then
+  api=${API_URL%/}
+  case "$api" in https://*) ;; *) echo "API_URL must be an https:// URL" >&2; exit 1;; esac
+  printf '/api/*  %s/api/:splat  200\n' "$api" > "$dist/_redirects"
+elif [ -n "${NETLIFY:-}" ]; then
+  echo "API_URL is not set in the Netlify site's environment: /api/* would not reach the functions" >&2
+  exit 1
+fi
