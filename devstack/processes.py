@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from devstack.template import ROOT
 
-RUN_DIR = ROOT / ".run"
-PIDS_FILE = RUN_DIR / "pids.json"
+# Where a run keeps its logs, pids and credentials (MILLI_RUN_DIR moves it, e.g. in tests).
+RUN_DIR = Path(os.environ.get("MILLI_RUN_DIR") or ROOT / ".run")
 
 
 def free_port() -> int:
@@ -73,6 +74,7 @@ class Children:
 
     run_dir: Path = RUN_DIR
     children: list[Child] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def start(
         self,
@@ -95,8 +97,9 @@ class Children:
             start_new_session=True,
         )
         child = Child(name, process, log_path)
-        self.children.append(child)
-        self._record_pids()
+        with self._lock:  # emulators start from parallel threads
+            self.children.append(child)
+            self._record_pids()
         deadline = time.monotonic() + timeout
         while not ready():
             if process.poll() is not None:
@@ -109,8 +112,9 @@ class Children:
     def stop_all(self) -> None:
         for child in reversed(self.children):
             child.stop()
-        self.children.clear()
-        self._record_pids()
+        with self._lock:
+            self.children.clear()
+            self._record_pids()
 
     def _record_pids(self) -> None:
         pids = {
@@ -170,8 +174,11 @@ def start_auth(children: Children, port: int, project_id: str) -> str:
             {
                 "emulators": {
                     "auth": {"host": "127.0.0.1", "port": port},
+                    # The hub and logging emulators default to fixed ports (4400,
+                    # 4500); free ones let two stacks (make run, tests) coexist.
+                    "hub": {"host": "127.0.0.1", "port": free_port()},
+                    "logging": {"host": "127.0.0.1", "port": free_port()},
                     "ui": {"enabled": False},
-                    "logging": {"enabled": False},
                     "singleProjectMode": True,
                 }
             }

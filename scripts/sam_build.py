@@ -40,8 +40,10 @@ def build(logical_id: str, artifacts: Path) -> None:
     (artifacts / "functions").mkdir(exist_ok=True)
     shutil.copy2(ROOT / "functions" / "__init__.py", artifacts / "functions" / "__init__.py")
     shutil.copytree(
-        ROOT / "functions" / capability, artifacts / "functions" / capability,
-        ignore=IGNORE, dirs_exist_ok=True,
+        ROOT / "functions" / capability,
+        artifacts / "functions" / capability,
+        ignore=IGNORE,
+        dirs_exist_ok=True,
     )
     shutil.copytree(ROOT / "shared", artifacts / "shared", ignore=IGNORE, dirs_exist_ok=True)
     credentials = ROOT / "gcp-credentials.json"
@@ -49,12 +51,25 @@ def build(logical_id: str, artifacts: Path) -> None:
         shutil.copy2(credentials, artifacts / credentials.name)
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--quiet", "--upgrade",
-            "--platform", "manylinux2014_aarch64", "--implementation", "cp",
-            "--python-version", "3.12", "--only-binary=:all:",
-            "--target", str(artifacts),
-            "-r", str(ROOT / "functions" / capability / "requirements.txt"),
-            "-c", str(ROOT / "requirements" / "runtime.lock"),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--upgrade",
+            "--platform",
+            "manylinux2014_aarch64",
+            "--implementation",
+            "cp",
+            "--python-version",
+            "3.12",
+            "--only-binary=:all:",
+            "--target",
+            str(artifacts),
+            "-r",
+            str(ROOT / "functions" / capability / "requirements.txt"),
+            "-c",
+            str(ROOT / "requirements" / "runtime.lock"),
         ],
         check=True,
     )

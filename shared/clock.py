@@ -29,6 +29,8 @@ class FixedClock:
         return self._at
 
     def set(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
         self._at = at.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:

@@ -56,6 +56,9 @@ class Settings:
 
     def require(self, *providers: str) -> None:
         """In prod, fail loudly when a provider this function uses has no credentials."""
+        unknown = [provider for provider in providers if provider not in PROVIDER_CREDENTIALS]
+        if unknown:
+            raise ConfigError(f"unknown providers {unknown}; known: {sorted(PROVIDER_CREDENTIALS)}")
         if self.stage != "prod":
             return
         missing = [

@@ -37,7 +37,7 @@ def normalise_phone(raw: str, default_region: str | None = None, field: str = "p
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as error:
         raise Invalid.field(
-            field, "is not a phone number; include the country code, e.g. +44 7700 900123"
+            field, "is not a phone number; include the country code, e.g. +44 7911 123456"
         ) from error
     if not phonenumbers.is_valid_number(number):
         raise Invalid.field(field, "is not a valid phone number for its country")

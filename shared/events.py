@@ -34,7 +34,9 @@ ENVELOPE_VERSION: Literal[1] = 1
 class EventEnvelope(BaseModel):
     """What every event's `detail` holds; bump `version` on a breaking change."""
 
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the schema is built on first validation, not at import,
+    # which keeps consumers' cold start small.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     version: Literal[1] = ENVELOPE_VERSION
     event_id: str = Field(min_length=1)
@@ -42,12 +44,20 @@ class EventEnvelope(BaseModel):
     data: dict[str, Any]
 
 
-class ReceivedEvent(BaseModel):
-    """One domain event as a consumer sees it."""
+class ReceivedEvent:
+    """One domain event as a consumer sees it.
 
-    detail_type: str
-    source: str
-    envelope: EventEnvelope
+    A plain class rather than a second pydantic model (the envelope inside is
+    what gets validated; every model class costs consumers cold-start time).
+    `model_dump` is what Powertools idempotency hashes.
+    """
+
+    __slots__ = ("detail_type", "envelope", "source")
+
+    def __init__(self, detail_type: str, source: str, envelope: EventEnvelope) -> None:
+        self.detail_type = detail_type
+        self.source = source
+        self.envelope = envelope
 
     @property
     def event_id(self) -> str:
@@ -56,6 +66,21 @@ class ReceivedEvent(BaseModel):
     @property
     def data(self) -> dict[str, Any]:
         return self.envelope.data
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ReceivedEvent) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
+        return f"ReceivedEvent({self.detail_type!r}, {self.source!r}, {self.envelope.event_id!r})"
+
+    def model_dump(self, mode: str = "json") -> dict[str, Any]:
+        return {
+            "detail_type": self.detail_type,
+            "source": self.source,
+            "envelope": self.envelope.model_dump(mode="json"),
+        }
 
 
 class EventPublishError(RuntimeError):

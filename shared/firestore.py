@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,16 +89,31 @@ def create_if_absent(ref: DocumentReference, data: dict[str, Any]) -> bool:
     return True
 
 
-def run_transaction(work: Callable[[Transaction], T], max_attempts: int = 5) -> T:
-    """Run `work(transaction)` in a read-write transaction, retried on contention."""
+def run_transaction(
+    work: Callable[[Transaction], T], max_attempts: int = 5, backoff_rounds: int = 4
+) -> T:
+    """Run `work(transaction)` in a read-write transaction, retried on contention.
+
+    The client retries an aborted commit at once, `max_attempts` times;
+    when a document is that hot, we back off with jitter and go again, so
+    a burst of writers spreads out instead of failing together.
+    """
+    from google.api_core.exceptions import Aborted
     from google.cloud import firestore
 
     @firestore.transactional
     def attempt(transaction: Transaction) -> T:
         return work(transaction)
 
-    result: T = attempt(client().transaction(max_attempts=max_attempts))
-    return result
+    for round_ in range(backoff_rounds + 1):
+        try:
+            result: T = attempt(client().transaction(max_attempts=max_attempts))
+            return result
+        except ValueError as error:
+            if not isinstance(error.__cause__, Aborted) or round_ == backoff_rounds:
+                raise
+            time.sleep(random.uniform(0.02, 0.1) * 2**round_)
+    raise AssertionError("unreachable")
 
 
 class InvalidCursor(ValueError):
@@ -116,7 +133,7 @@ def encode_cursor(document_path: str) -> str:
 def decode_cursor(cursor: str) -> str:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        return base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise InvalidCursor("cursor is not valid") from error
 

@@ -1,8 +1,8 @@
 """Idempotency on Firestore for Powertools' `@idempotent_function`.
 
 Upstream Powertools stores idempotency records in DynamoDB or Redis; ours
-live in the `idempotency` collection, where a transaction decides who runs
-first. Records carry `expires_at`, which a Firestore TTL policy
+live in the `idempotency` collection, where a `create()` precondition
+decides who runs first. Records carry `expires_at`, which a Firestore TTL policy
 (firestore.indexes.json) deletes in the cloud.
 
 `idempotent("record")` is the decorator consumers use. Powertools'
@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from shared.firestore import Collections, client, run_transaction
+from shared.firestore import Collections, client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
-    from google.cloud.firestore import DocumentReference, Transaction
+    from google.cloud.firestore import DocumentReference
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,28 +80,40 @@ def _persistence_layer_class() -> type:
             return self._to_record(idempotency_key, snapshot.to_dict() or {})
 
         def _put_record(self, data_record: DataRecord) -> None:
+            # create() decides who runs first without a transaction (transactions
+            # on one hot document serialise behind locks); a stale record is
+            # taken over only if it has not changed since we read it.
+            from google.api_core.exceptions import AlreadyExists, FailedPrecondition, NotFound
+
             ref = self._ref(data_record.idempotency_key)
-
-            def claim(transaction: Transaction) -> None:
-                snapshot = ref.get(transaction=transaction)
-                if snapshot.exists:
-                    existing = self._to_record(
-                        data_record.idempotency_key, snapshot.to_dict() or {}
-                    )
-                    now = time.time()
-                    expired = (
-                        existing.expiry_timestamp is not None and existing.expiry_timestamp < now
-                    )
-                    abandoned = (
-                        existing.status == "INPROGRESS"
-                        and existing.in_progress_expiry_timestamp is not None
-                        and existing.in_progress_expiry_timestamp < now * 1000
-                    )
-                    if not (expired or abandoned):
-                        raise IdempotencyItemAlreadyExistsError(old_data_record=existing)
-                transaction.set(ref, self._to_item(data_record))
-
-            run_transaction(claim)
+            item = self._to_item(data_record)
+            try:
+                ref.create(item)
+                return
+            except AlreadyExists:
+                pass
+            snapshot = ref.get()
+            if snapshot.exists:
+                existing = self._to_record(data_record.idempotency_key, snapshot.to_dict() or {})
+                now = time.time()
+                expired = existing.expiry_timestamp is not None and existing.expiry_timestamp < now
+                abandoned = (
+                    existing.status == "INPROGRESS"
+                    and existing.in_progress_expiry_timestamp is not None
+                    and existing.in_progress_expiry_timestamp < now * 1000
+                )
+                if not (expired or abandoned):
+                    raise IdempotencyItemAlreadyExistsError(old_data_record=existing)
+                unchanged = client().write_option(last_update_time=snapshot.update_time)
+                try:
+                    ref.update(item, option=unchanged)
+                    return
+                except (FailedPrecondition, NotFound) as error:
+                    raise IdempotencyItemAlreadyExistsError() from error
+            try:
+                ref.create(item)  # deleted between our create and get: try once more
+            except AlreadyExists as error:
+                raise IdempotencyItemAlreadyExistsError() from error
 
         def _update_record(self, data_record: DataRecord) -> None:
             self._ref(data_record.idempotency_key).set(self._to_item(data_record))

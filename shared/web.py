@@ -46,6 +46,9 @@ def error_body(code: str, message: str, fields: Sequence[dict[str, str]] = ()) -
 def _field_problems(error: RequestValidationError) -> list[dict[str, str]]:
     problems = []
     for item in error.errors():
+        if item.get("type") == "json_invalid":  # its loc holds a character offset
+            problems.append({"field": "body", "in": "body", "message": "is not valid JSON"})
+            continue
         location = [str(part) for part in item.get("loc", ())]
         where = (
             location[0]
@@ -136,10 +139,16 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        # This handler runs outside CorrelationIdMiddleware, so it adds the id itself.
+        correlation_id = str(getattr(request.state, "correlation_id", ""))
         get_logger(capability).exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse(
-            error_body("internal", "something went wrong on our side; it has been logged"),
+            error_body(
+                "internal",
+                f"something went wrong on our side; it has been logged as {correlation_id}",
+            ),
             status_code=500,
+            headers={CORRELATION_HEADER: correlation_id} if correlation_id else None,
         )
 
     @app.get(f"{prefix}/health", tags=["health"], summary="Liveness of this function")

@@ -8,9 +8,10 @@ silent fallback: without a real adapter and its credentials the call fails.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.config import ConfigError, get_settings
 
@@ -18,12 +19,16 @@ Channel = Literal["email", "whatsapp"]
 
 
 class Attachment(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use: consumers start faster
+
     filename: str
     content_type: str
     content_base64: str
 
 
 class OutboundMessage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     channel: Channel
     to: str = Field(min_length=1, description="an email address or an E.164 phone number")
     subject: str | None = None
@@ -41,7 +46,8 @@ class OutboundMessage(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
 
 
-class SendResult(BaseModel):
+@dataclass(frozen=True)
+class SendResult:
     provider: str
     provider_message_id: str
     status: str

@@ -1,0 +1,88 @@
+"""The shape ARCHITECTURE.md fixes, checked on the source tree."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from devstack.template import ROOT, load_template
+
+FUNCTIONS = ROOT / "functions"
+CAPABILITIES = ("bookings", "crm", "invoices", "whatsapp", "deploy_agent")
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_no_capability_imports_another() -> None:
+    offences = []
+    for capability in CAPABILITIES:
+        for path in (FUNCTIONS / capability).rglob("*.py"):
+            for module in imported_modules(path):
+                parts = module.split(".")
+                if parts[0] == "functions" and len(parts) > 1 and parts[1] != capability:
+                    offences.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offences == []
+
+
+def test_shared_imports_no_capability() -> None:
+    offences = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in (ROOT / "shared").rglob("*.py")
+        for module in imported_modules(path)
+        if module.startswith("functions")
+    ]
+    assert offences == []
+
+
+def test_every_capability_has_an_http_function_with_a_mangum_handler() -> None:
+    template = load_template()
+    prefixes = {f.path_prefix: f.handler for f in template.http_functions}
+    for capability in CAPABILITIES:
+        handler = prefixes[f"/api/{capability}"]
+        assert handler == f"functions.{capability}.app.handler"
+        source = (FUNCTIONS / capability / "app.py").read_text()
+        assert 'handler = Mangum(app, lifespan="off")' in source
+
+
+def test_every_template_handler_exists_and_has_requirements() -> None:
+    template = load_template()
+    handlers = [f.handler for f in template.http_functions]
+    handlers += [c.handler for c in template.consumers] + [s.handler for s in template.schedules]
+    for handler in handlers:
+        _, capability, module, name = handler.split(".")
+        source = (FUNCTIONS / capability / f"{module}.py").read_text()
+        assert f"def {name}(" in source or f"{name} = " in source, handler
+        assert (FUNCTIONS / capability / "requirements.txt").exists()
+
+
+def test_every_consumer_queue_has_a_dead_letter_queue() -> None:
+    template = load_template()
+    for consumer in template.consumers:
+        queue = template.queues[consumer.queue]
+        assert queue.dead_letter_queue in template.queues
+        assert queue.max_receive_count is not None
+        assert queue.max_receive_count > 1
+        assert consumer.reports_batch_item_failures
+
+
+def test_firestore_rules_deny_every_client() -> None:
+    rules = (ROOT / "firestore.rules").read_text()
+    assert "allow read, write: if false;" in rules
+    assert "if true" not in rules
+
+
+def test_declared_indexes_are_well_formed() -> None:
+    indexes = json.loads((ROOT / "firestore.indexes.json").read_text())
+    for index in indexes["indexes"]:
+        assert len(index["fields"]) >= 2
+        assert all(f["order"] in ("ASCENDING", "DESCENDING") for f in index["fields"])

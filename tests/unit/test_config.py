@@ -1,0 +1,192 @@
+"""shared.config: what each stage accepts and refuses."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import ConfigError, Settings, get_settings, load_settings, reset_settings
+
+PROD = {"MILLI_STAGE": "prod", "GOOGLE_CLOUD_PROJECT": "milliintell-prod"}
+
+
+def test_defaults_to_local_stage_and_demo_project() -> None:
+    settings = load_settings({})
+
+    assert settings.stage == "local"
+    assert settings.is_local
+    assert settings.uses_emulators
+    assert settings.project_id == "demo-milliintell"
+    assert settings.event_bus_name == "milliintell-local"
+    assert settings.cors_allow_origins == ()
+    assert settings.public_base_url == "http://127.0.0.1:8000"
+
+
+def test_blank_stage_means_local() -> None:
+    assert load_settings({"MILLI_STAGE": "  "}).stage == "local"
+
+
+def test_stage_is_stripped() -> None:
+    assert load_settings({"MILLI_STAGE": " test "}).stage == "test"
+
+
+@pytest.mark.parametrize("stage", ["production", "PROD", "dev"])
+def test_unknown_stage_is_refused(stage: str) -> None:
+    with pytest.raises(ConfigError, match="MILLI_STAGE must be one of local, test, prod"):
+        load_settings({"MILLI_STAGE": stage})
+
+
+def test_prod_needs_a_project() -> None:
+    with pytest.raises(ConfigError, match="GOOGLE_CLOUD_PROJECT"):
+        load_settings({"MILLI_STAGE": "prod"})
+
+
+def test_prod_treats_a_blank_project_as_missing() -> None:
+    with pytest.raises(ConfigError, match="GOOGLE_CLOUD_PROJECT"):
+        load_settings({"MILLI_STAGE": "prod", "GOOGLE_CLOUD_PROJECT": "   "})
+
+
+@pytest.mark.parametrize("variable", ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"])
+def test_prod_refuses_an_emulator_host(variable: str) -> None:
+    with pytest.raises(ConfigError, match="must not run against an emulator") as raised:
+        load_settings({**PROD, variable: "127.0.0.1:8080"})
+
+    assert variable in str(raised.value)
+
+
+def test_prod_names_every_emulator_host_set() -> None:
+    environ = {
+        **PROD,
+        "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8080",
+        "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+    }
+    with pytest.raises(ConfigError) as raised:
+        load_settings(environ)
+
+    assert "FIRESTORE_EMULATOR_HOST" in str(raised.value)
+    assert "FIREBASE_AUTH_EMULATOR_HOST" in str(raised.value)
+
+
+def test_prod_refuses_a_demo_project() -> None:
+    with pytest.raises(ConfigError, match="demo- project"):
+        load_settings({"MILLI_STAGE": "prod", "GOOGLE_CLOUD_PROJECT": "demo-milliintell"})
+
+
+def test_local_may_use_emulators_and_a_demo_project() -> None:
+    settings = load_settings(
+        {
+            "MILLI_STAGE": "local",
+            "GOOGLE_CLOUD_PROJECT": "demo-other",
+            "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8080",
+        }
+    )
+
+    assert settings.project_id == "demo-other"
+
+
+def test_valid_prod_settings() -> None:
+    settings = load_settings(
+        {
+            **PROD,
+            "EVENT_BUS_NAME": "milliintell-prod",
+            "PUBLIC_BASE_URL": "https://milliintell.netlify.app/",
+        }
+    )
+
+    assert settings.stage == "prod"
+    assert not settings.is_local
+    assert not settings.uses_emulators
+    assert settings.project_id == "milliintell-prod"
+    assert settings.event_bus_name == "milliintell-prod"
+    assert settings.public_base_url == "https://milliintell.netlify.app"
+
+
+def test_cors_origins_are_trimmed_and_blanks_dropped() -> None:
+    settings = load_settings(
+        {"CORS_ALLOW_ORIGINS": " https://a.example/ ,, https://b.example:8443//,  ,http://c"}
+    )
+
+    assert settings.cors_allow_origins == (
+        "https://a.example",
+        "https://b.example:8443",
+        "http://c",
+    )
+
+
+@pytest.mark.parametrize("raw", ["", " ", ",", " , ,"])
+def test_blank_cors_origins_mean_none(raw: str) -> None:
+    assert load_settings({"CORS_ALLOW_ORIGINS": raw}).cors_allow_origins == ()
+
+
+def test_load_settings_copies_the_environ() -> None:
+    environ = {"MILLI_STAGE": "test", "SENDGRID_API_KEY": "key"}
+    settings = load_settings(environ)
+    environ["SENDGRID_API_KEY"] = ""
+
+    assert settings.get("SENDGRID_API_KEY") == "key"
+
+
+def test_get_strips_and_treats_blank_as_missing() -> None:
+    settings = load_settings({"A": "  value  ", "B": "   "})
+
+    assert settings.get("A") == "value"
+    assert settings.get("B") is None
+    assert settings.get("C") is None
+
+
+def _prod(**extra: str) -> Settings:
+    return load_settings({**PROD, **extra})
+
+
+def test_require_in_prod_lists_every_missing_variable() -> None:
+    settings = _prod(TWILIO_ACCOUNT_SID="AC123", EMAIL_FROM="  ")
+
+    with pytest.raises(ConfigError) as raised:
+        settings.require("email", "whatsapp")
+
+    message = str(raised.value)
+    assert "SENDGRID_API_KEY" in message
+    assert "EMAIL_FROM" in message
+    assert "TWILIO_AUTH_TOKEN" in message
+    assert "TWILIO_WHATSAPP_FROM" in message
+    assert "TWILIO_ACCOUNT_SID" not in message
+
+
+def test_require_in_prod_passes_when_credentials_are_set() -> None:
+    settings = _prod(
+        TWILIO_ACCOUNT_SID="AC123",
+        TWILIO_AUTH_TOKEN="token",
+        TWILIO_WHATSAPP_FROM="whatsapp:+14155238886",
+    )
+
+    settings.require("whatsapp")
+    assert settings.has_credentials("whatsapp")
+    assert not settings.has_credentials("email")
+
+
+@pytest.mark.parametrize("stage", ["local", "test"])
+def test_require_is_silent_outside_prod(stage: str) -> None:
+    settings = load_settings({"MILLI_STAGE": stage})
+
+    settings.require("email", "whatsapp")
+    assert not settings.has_credentials("email")
+
+
+@pytest.mark.parametrize("stage", ["local", "test", "prod"])
+def test_require_rejects_an_unknown_provider_in_every_stage(stage: str) -> None:
+    settings = load_settings({"MILLI_STAGE": stage, "GOOGLE_CLOUD_PROJECT": "milliintell-prod"})
+    with pytest.raises(ConfigError, match="carrier-pigeon"):
+        settings.require("carrier-pigeon")
+
+
+def test_get_settings_is_cached_until_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENT_BUS_NAME", "bus-one")
+    reset_settings()
+    first = get_settings()
+    monkeypatch.setenv("EVENT_BUS_NAME", "bus-two")
+
+    assert get_settings() is first
+    assert get_settings().event_bus_name == "bus-one"
+
+    reset_settings()
+    assert get_settings().event_bus_name == "bus-two"
+    assert get_settings().stage == "test"
