@@ -8,7 +8,7 @@ from typing import Any
 
 from shared import clock
 from shared.auth import firebase_app
-from shared.firestore import Collections, collection
+from shared.firestore import Collections, collection, field_filter
 
 ADMIN_EMAIL = "admin@milliintell.local"
 
@@ -21,6 +21,8 @@ SERVICES: dict[str, dict[str, Any]] = {
         "buffer_before_minutes": 0,
         "buffer_after_minutes": 10,
         "slot_interval_minutes": 30,
+        "minimum_notice_minutes": 60,
+        "booking_window_days": 60,
         "seats": 1,
         "prepayment_required": False,
         "staff_ids": ["alex"],
@@ -34,6 +36,8 @@ SERVICES: dict[str, dict[str, Any]] = {
         "buffer_before_minutes": 15,
         "buffer_after_minutes": 15,
         "slot_interval_minutes": 30,
+        "minimum_notice_minutes": 24 * 60,
+        "booking_window_days": 90,
         "seats": 1,
         "prepayment_required": True,
         "staff_ids": ["alex"],
@@ -61,27 +65,43 @@ def seed_data() -> None:
         collection(Collections.SERVICES).document(service_id).set(service)
     for staff_id, staff in STAFF.items():
         collection(Collections.STAFF).document(staff_id).set(staff)
-    demo_bookings = {
-        "demo-past": (now - timedelta(days=1, hours=3), "confirmed"),
-        "demo-tomorrow": (now + timedelta(days=1), "confirmed"),
-    }
-    for booking_id, (start, status) in demo_bookings.items():
-        collection(Collections.BOOKINGS).document(booking_id).set(
-            {
-                "service_id": "consultation",
-                "staff_id": "alex",
-                "status": status,
-                "start_at": start,
-                "end_at": start + timedelta(minutes=30),
-                "customer": {
-                    "name": "Sam Demo",
-                    "email": "sam@example.com",
-                    "phone": "+447700900123",
-                },
-                "created_at": now,
-                "updated_at": now,
-            },
-            merge=True,
+    # A finished booking (written directly: the past cannot be booked) …
+    past = now - timedelta(days=1, hours=3)
+    collection(Collections.BOOKINGS).document("demo-past").set(
+        {
+            "service_id": "consultation",
+            "service_name": "Consultation",
+            "staff_id": "alex",
+            "status": "confirmed",
+            "start_at": past,
+            "end_at": past + timedelta(minutes=30),
+            "tz": "Europe/London",
+            "customer": {"name": "Sam Demo", "email": "sam@example.com", "phone": "+447911123456"},
+            "created_at": past - timedelta(days=2),
+            "updated_at": past - timedelta(days=2),
+            "lock_ids": [],
+        }
+    )
+    # … and an upcoming one, booked the way staff book, so it holds its slot locks.
+    if not list(
+        collection(Collections.BOOKINGS)
+        .where(filter=field_filter("created_by", "==", "seed"))
+        .stream()
+    ):
+        from functions.bookings.models import StaffBookingCreate
+        from functions.bookings.operations import create_booking
+
+        tomorrow = (now + timedelta(days=1)).replace(hour=10)
+        create_booking(
+            StaffBookingCreate(
+                service_id="consultation",
+                start=tomorrow,
+                customer={"name": "Sam Demo", "email": "sam@example.com", "phone": "+447911123456"},
+                tz="Europe/London",
+                notes="Seeded demo booking",
+                override_rules=True,
+            ),
+            created_by="seed",
         )
 
 

@@ -13,6 +13,7 @@ pay for it at cold start.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from shared import clock
 from shared.config import get_settings
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference, Transaction
+    from google.cloud.firestore import DocumentReference, Transaction, WriteBatch
     from mypy_boto3_events import EventBridgeClient
 
 SOURCE_PREFIX = "milliintell."
@@ -83,6 +84,14 @@ class ReceivedEvent:
         }
 
 
+@dataclass(frozen=True)
+class StagedEvent:
+    """An event written beside the data it describes, waiting to be published."""
+
+    detail_type: str
+    envelope: EventEnvelope
+
+
 class EventPublishError(RuntimeError):
     """EventBridge did not accept an event."""
 
@@ -134,20 +143,20 @@ class Publisher:
 
     def stage(
         self,
-        transaction: Transaction,
+        writer: Transaction | WriteBatch,
         detail_type: str,
         detail: dict[str, Any],
         *,
         event_id: str,
-    ) -> str:
-        """Record an event inside a Firestore transaction; `flush` publishes it.
+    ) -> StagedEvent:
+        """Record an event in a Firestore transaction or batch; `flush` publishes it.
 
         The event commits or rolls back with the data it describes, so a
         failed publish can never lose it: `republish_pending` sends whatever
         a crash left behind, and consumers dedupe on the event id.
         """
         envelope = self.envelope(detail, event_id)
-        transaction.set(
+        writer.set(
             _pending_ref(event_id),
             {
                 "source": self.source,
@@ -156,15 +165,23 @@ class Publisher:
                 "staged_at": envelope.occurred_at,
             },
         )
-        return event_id
+        return StagedEvent(detail_type, envelope)
 
-    def flush(self, event_ids: list[str]) -> None:
-        """Publish staged events now and forget them once EventBridge has them."""
-        for event_id in event_ids:
-            ref = _pending_ref(event_id)
-            snapshot = ref.get()
-            if snapshot.exists:
-                self._publish_pending(ref, snapshot.to_dict() or {})
+    def flush(self, staged: list[StagedEvent]) -> None:
+        """Publish staged events (after their commit) and forget them.
+
+        If this fails, the events stay staged and the next
+        `republish_pending` sends them.
+        """
+        from shared.firestore import client
+
+        for chunk in range(0, len(staged), 10):  # PutEvents takes 10 entries a call
+            self._put_many(staged[chunk : chunk + 10])
+        if staged:
+            batch = client().batch()
+            for event in staged:
+                batch.delete(_pending_ref(event.envelope.event_id))
+            batch.commit()
 
     def republish_pending(self, older_than: timedelta = timedelta(minutes=2)) -> int:
         """Publish this source's staged events that a crash left unsent."""
@@ -190,21 +207,29 @@ class Publisher:
         ref.delete()
 
     def _put(self, detail_type: str, envelope: EventEnvelope) -> None:
+        self._put_many([StagedEvent(detail_type, envelope)])
+
+    def _put_many(self, events: list[StagedEvent]) -> None:
+        bus = get_settings().event_bus_name
         response = _events_client().put_events(
             Entries=[
                 {
-                    "EventBusName": get_settings().event_bus_name,
+                    "EventBusName": bus,
                     "Source": self.source,
-                    "DetailType": detail_type,
-                    "Detail": envelope.model_dump_json(),
-                    "Time": envelope.occurred_at,
+                    "DetailType": event.detail_type,
+                    "Detail": event.envelope.model_dump_json(),
+                    "Time": event.envelope.occurred_at,
                 }
+                for event in events
             ]
         )
         if response.get("FailedEntryCount"):
-            failure = response["Entries"][0]
-            reason = f"{failure.get('ErrorCode')} {failure.get('ErrorMessage')}"
-            raise EventPublishError(f"{detail_type} was refused: {reason}")
+            failed = [
+                f"{event.detail_type}: {entry.get('ErrorCode')} {entry.get('ErrorMessage')}"
+                for event, entry in zip(events, response["Entries"], strict=False)
+                if entry.get("ErrorCode")
+            ]
+            raise EventPublishError("EventBridge refused " + "; ".join(failed))
 
 
 def _pending_ref(event_id: str) -> DocumentReference:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+import itertools
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
 BookingStatus = Literal["pending_payment", "confirmed", "completed", "cancelled", "no_show"]
 BOOKING_STATUSES: tuple[BookingStatus, ...] = (
@@ -15,6 +25,48 @@ BOOKING_STATUSES: tuple[BookingStatus, ...] = (
     "cancelled",
     "no_show",
 )
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def _time_zone(value: str) -> str:
+    if value not in _zones():
+        raise ValueError("is not an IANA time zone such as Europe/London")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("is not an IANA time zone such as Europe/London") from error
+    return value
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def _five_minute_multiple(value: int) -> int:
+    if value % 5:
+        raise ValueError("must be a multiple of 5 minutes")
+    return value
+
+
+def _hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError("must be a time as HH:MM (24-hour)")
+    if int(value[3:]) % 5:
+        raise ValueError("must be on a 5-minute mark")
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+Minutes5 = Annotated[int, AfterValidator(_five_minute_multiple)]
+ClockTime = Annotated[str, AfterValidator(_hhmm)]
+DocumentId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
 
 
 class Money(BaseModel):
@@ -22,12 +74,151 @@ class Money(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
-class ServiceOut(BaseModel):
+class ServiceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=2000)
+    duration_minutes: Minutes5 = Field(ge=5, le=720)
+    price: Money
+    buffer_before_minutes: Minutes5 = Field(default=0, ge=0, le=240)
+    buffer_after_minutes: Minutes5 = Field(default=0, ge=0, le=240)
+    minimum_notice_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
+    booking_window_days: int = Field(default=60, ge=1, le=365)
+    slot_interval_minutes: Minutes5 = Field(default=15, ge=5, le=240)
+    seats: int = Field(default=1, ge=1, le=100)
+    prepayment_required: bool = False
+    active: bool = True
+    staff_ids: list[DocumentId] = Field(min_length=1, max_length=50)
+
+
+class ServiceOut(ServiceIn):
+    id: str
+
+
+class PublicService(BaseModel):
     id: str
     name: str
     description: str
     duration_minutes: int
     price: Money
+    seats: int
+    prepayment_required: bool
+    minimum_notice_minutes: int
+    booking_window_days: int
+
+
+class HoursRange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HoursRange:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+def _no_overlaps(ranges: list[HoursRange]) -> list[HoursRange]:
+    ordered = sorted(ranges, key=lambda r: r.start)
+    for before, after in itertools.pairwise(ordered):
+        if after.start < before.end:
+            raise ValueError(
+                f"ranges {before.start}-{before.end} and {after.start}-{after.end} overlap"
+            )
+    return ordered
+
+
+DayHours = Annotated[list[HoursRange], AfterValidator(_no_overlaps)]
+
+
+class DateOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    ranges: DayHours = Field(default_factory=list, description="empty: closed all day")
+    note: str = Field(default="", max_length=200)
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr | None = None
+    time_zone: TimeZoneName
+    weekly_hours: dict[Weekday, DayHours] = Field(default_factory=dict)
+    overrides: list[DateOverride] = Field(default_factory=list, max_length=1000)
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _unique_override_dates(self) -> StaffIn:
+        dates = [o.date for o in self.overrides]
+        if len(dates) != len(set(dates)):
+            raise ValueError("overrides: each date may appear once")
+        return self
+
+
+class StaffOut(StaffIn):
+    id: str
+
+
+class CustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    email: EmailStr
+    phone: str = Field(
+        min_length=4, max_length=32, description="with country code, e.g. +447911123456"
+    )
+
+
+class BookingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    service_id: DocumentId
+    start: datetime = Field(description="ISO 8601 with offset, as returned by /slots")
+    customer: CustomerIn
+    whatsapp_opt_in: bool = False
+    whatsapp_consent_text: str | None = Field(
+        default=None, max_length=1000, description="the consent wording shown beside the checkbox"
+    )
+    notes: str = Field(default="", max_length=2000)
+    tz: TimeZoneName = Field(description="the client's IANA time zone, for display")
+
+
+class StaffBookingCreate(BookingCreate):
+    staff_id: DocumentId | None = Field(
+        default=None, description="who performs it; any free one if empty"
+    )
+    override_rules: bool = Field(
+        default=False, description="book outside hours, notice and window (never in the past)"
+    )
+
+
+class RescheduleRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(default="", max_length=500)
+
+
+class SlotOut(BaseModel):
+    start: datetime
+    end: datetime
+    seats_left: int
+
+
+class SlotsOut(BaseModel):
+    service_id: str
+    tz: str
+    slots: list[SlotOut]
 
 
 class Customer(BaseModel):
@@ -36,14 +227,52 @@ class Customer(BaseModel):
     phone: str | None = None
 
 
+class BookingCreated(BaseModel):
+    id: str
+    status: BookingStatus
+    start: datetime
+    end: datetime
+    manage_token: str = Field(description="shown once; keep it to view, reschedule or cancel")
+    manage_url: str
+    ics_url: str
+    google_calendar_url: str
+    hold_expires_at: datetime | None = None
+
+
+class BookingView(BaseModel):
+    id: str
+    status: BookingStatus
+    service_id: str
+    service_name: str
+    start: datetime
+    end: datetime
+    tz: str
+    customer: Customer
+    notes: str
+    hold_expires_at: datetime | None = None
+    can_cancel: bool
+    can_reschedule: bool
+    ics_url: str
+    google_calendar_url: str
+
+
 class BookingOut(BaseModel):
+    """A booking as staff see it."""
+
     id: str
     service_id: str
+    service_name: str
     staff_id: str
     status: BookingStatus
     start: datetime
     end: datetime
+    tz: str
     customer: Customer
+    contact_id: str | None = None
+    notes: str = ""
+    whatsapp_opt_in: bool = False
+    created_by: str = "client"
+    cancel_reason: str | None = None
 
 
 class BookingPage(BaseModel):

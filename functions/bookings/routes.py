@@ -1,53 +1,235 @@
-"""Bookings HTTP routes: public catalogue and the staff booking list."""
+"""Public bookings routes: the catalogue, free slots, booking, and the
+client's manage link (view, reschedule, cancel, calendar file)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query, Response, status
 
-from functions.bookings import store
-from functions.bookings.models import BookingPage, BookingStatus, ServiceOut
-from shared.auth import StaffUser, require_role
+from functions.bookings import operations, rules, store
+from functions.bookings.availability import ExistingBooking, available_slots
+from functions.bookings.models import (
+    BookingCreate,
+    BookingCreated,
+    BookingView,
+    CancelRequest,
+    PublicService,
+    RescheduleRequest,
+    SlotOut,
+    SlotsOut,
+    TimeZoneName,
+)
+from shared import clock
 from shared.errors import Invalid
-from shared.firestore import InvalidCursor
 
 public = APIRouter(tags=["public"])
-admin = APIRouter(prefix="/admin", tags=["staff"])
-
 MAX_RANGE_DAYS = 62
+LONGEST_BOOKING = timedelta(days=1)  # longest service plus buffers, for range queries
 
 
 @public.get("/services", summary="Active services clients can book")
-def list_services() -> list[ServiceOut]:
-    return store.active_services()
+def list_services() -> list[PublicService]:
+    return [
+        PublicService(
+            id=service_id,
+            name=doc["name"],
+            description=doc.get("description", ""),
+            duration_minutes=doc["duration_minutes"],
+            price=doc["price"],
+            seats=doc.get("seats", 1),
+            prepayment_required=doc.get("prepayment_required", False),
+            minimum_notice_minutes=doc.get("minimum_notice_minutes", 0),
+            booking_window_days=doc.get("booking_window_days", 60),
+        )
+        for service_id, doc in store.active_services()
+    ]
 
 
-@admin.get("/bookings", summary="Bookings starting in a date range (UTC dates)")
-def list_bookings(
-    from_: datetime = Query(alias="from", description="ISO date or date-time; UTC if no offset"),
-    to: datetime = Query(description="exclusive end, ISO date or date-time"),
-    status: BookingStatus | None = None,
-    limit: int = Query(default=50, ge=1, le=200),
-    cursor: str | None = None,
-    _: StaffUser = Depends(require_role("staff", "admin")),
-) -> BookingPage:
-    start, end = _as_utc(from_), _as_utc(to)
-    if end <= start:
-        raise Invalid.field("to", "must be after from", "query")
-    if end - start > timedelta(days=MAX_RANGE_DAYS):
-        raise Invalid.field("to", f"the range may span at most {MAX_RANGE_DAYS} days", "query")
-    try:
-        page = store.bookings_between(start, end, status, limit, cursor)
-    except InvalidCursor as error:
-        raise Invalid.field("cursor", str(error), "query") from error
-    return BookingPage(
-        items=[store.booking_from_document(doc.id, doc.to_dict() or {}) for doc in page.items],
-        next_cursor=page.next_cursor,
+def existing_bookings(docs: list[dict[str, Any]], now: datetime) -> list[ExistingBooking]:
+    """Bookings that block time: active, and holds only while they last."""
+    blocking = []
+    for doc in docs:
+        expires = doc.get("hold_expires_at")
+        if doc["status"] == "pending_payment" and expires is not None and expires <= now:
+            continue
+        blocking.append(
+            ExistingBooking(
+                staff_id=doc["staff_id"],
+                service_id=doc["service_id"],
+                start=doc["start_at"],
+                end=doc["end_at"],
+                buffer_before=timedelta(minutes=doc.get("buffer_before_minutes", 0)),
+                buffer_after=timedelta(minutes=doc.get("buffer_after_minutes", 0)),
+            )
+        )
+    return blocking
+
+
+@public.get("/slots", summary="Free slots of a service between two dates in the client's zone")
+def list_slots(
+    service_id: Annotated[str, Query(min_length=1, max_length=64)],
+    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD, in `tz`")],
+    to: Annotated[date, Query(description="last day (inclusive), YYYY-MM-DD, in `tz`")],
+    # Annotated form: with `= Query()` FastAPI would drop TimeZoneName's validator.
+    tz: Annotated[TimeZoneName, Query(description="the client's IANA time zone")],
+) -> SlotsOut:
+    if to < from_:
+        raise Invalid.field("to", "must not be before from", "query")
+    if (to - from_).days + 1 > MAX_RANGE_DAYS:
+        raise Invalid.field("to", f"at most {MAX_RANGE_DAYS} days per call", "query")
+    zone = ZoneInfo(tz)
+    window_start = datetime.combine(from_, time(0), zone).astimezone(UTC)
+    window_end = datetime.combine(to + timedelta(days=1), time(0), zone).astimezone(UTC)
+    service = operations.load_service(service_id, location="query")
+    staff = store.get_staff(list(service.get("staff_ids", [])))
+    schedules = [
+        rules.staff_schedule(staff_id, doc)
+        for staff_id, doc in staff.items()
+        if doc.get("active", True)
+    ]
+    now = clock.now()
+    docs = store.active_bookings_overlapping(
+        [s.staff_id for s in schedules], window_start, window_end, LONGEST_BOOKING
+    )
+    slots = available_slots(
+        rules.service_rules(service_id, service),
+        schedules,
+        existing_bookings(docs, now),
+        window_start,
+        window_end,
+        now,
+    )
+    return SlotsOut(
+        service_id=service_id,
+        tz=tz,
+        slots=[
+            SlotOut(
+                start=slot.start.astimezone(zone),
+                end=slot.end.astimezone(zone),
+                seats_left=slot.seats_left,
+            )
+            for slot in slots
+        ],
     )
 
 
-def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+def _calendar_summary(data: dict[str, Any]) -> str:
+    return f"{data.get('service_name', 'Appointment')} with MilliIntell"
+
+
+def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingView:
+    zone = ZoneInfo(data.get("tz", "UTC"))
+    now = clock.now()
+    active = data["status"] in ("pending_payment", "confirmed")
+    may_change = active and rules.client_may_change(
+        data["status"], data["start_at"], now, operations.minimum_notice(data)
+    )
+    return BookingView(
+        id=booking_id,
+        status=data["status"],
+        service_id=data["service_id"],
+        service_name=data.get("service_name", ""),
+        start=data["start_at"].astimezone(zone),
+        end=data["end_at"].astimezone(zone),
+        tz=data.get("tz", "UTC"),
+        customer=data["customer"],
+        notes=data.get("notes", ""),
+        hold_expires_at=data.get("hold_expires_at"),
+        can_cancel=may_change,
+        can_reschedule=may_change,
+        ics_url=operations.ics_url(booking_id, token),
+        google_calendar_url=rules.google_calendar_url(
+            _calendar_summary(data),
+            operations.manage_url(booking_id, token),
+            data["start_at"],
+            data["end_at"],
+        ),
+    )
+
+
+@public.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Book a slot",
+    responses={409: {"description": "the slot was taken"}, 422: {"description": "invalid"}},
+)
+def create_booking(body: BookingCreate) -> BookingCreated:
+    return create_booking_response(operations.create_booking(body), body.tz)
+
+
+def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreated:
+    data, token = booked.data, booked.manage_token or ""
+    zone = ZoneInfo(tz)
+    return BookingCreated(
+        id=booked.booking_id,
+        status=data["status"],
+        start=data["start_at"].astimezone(zone),
+        end=data["end_at"].astimezone(zone),
+        manage_token=token,
+        manage_url=operations.manage_url(booked.booking_id, token),
+        ics_url=operations.ics_url(booked.booking_id, token),
+        google_calendar_url=rules.google_calendar_url(
+            _calendar_summary(data),
+            operations.manage_url(booked.booking_id, token),
+            data["start_at"],
+            data["end_at"],
+        ),
+        hold_expires_at=data.get("hold_expires_at"),
+    )
+
+
+TokenQuery = Query(default=None, description="the manage token from the booking link")
+
+
+@public.get("/{booking_id}", summary="A booking, through its manage link")
+def get_booking(booking_id: str, token: str | None = TokenQuery) -> BookingView:
+    data = operations.get_for_client(booking_id, token)
+    return booking_view(booking_id, data, token or "")
+
+
+@public.post("/{booking_id}/reschedule", summary="Move a booking to another free slot")
+def reschedule_booking(
+    booking_id: str, body: RescheduleRequest, token: str | None = TokenQuery
+) -> BookingView:
+    operations.get_for_client(booking_id, token)
+    data = operations.reschedule(booking_id, body.start, by_staff=False)
+    return booking_view(booking_id, data, token or "")
+
+
+@public.post("/{booking_id}/cancel", summary="Cancel a booking")
+def cancel_booking(
+    booking_id: str, body: CancelRequest | None = None, token: str | None = TokenQuery
+) -> BookingView:
+    operations.get_for_client(booking_id, token)
+    data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
+    return booking_view(booking_id, data, token or "")
+
+
+@public.get(
+    "/{booking_id}/ics",
+    summary="The booking as an iCalendar file",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def booking_ics(booking_id: str, token: str | None = TokenQuery) -> Response:
+    data = operations.get_for_client(booking_id, token)
+    body = rules.ics_document(
+        booking_id=booking_id,
+        summary=_calendar_summary(data),
+        description=f"Manage or cancel: {operations.manage_url(booking_id, token or '')}",
+        start=data["start_at"],
+        end=data["end_at"],
+        created=data.get("created_at", data["start_at"]),
+        organizer_email=None,
+        status=data["status"],
+        sequence=int(data.get("sequence", 0)),
+        domain="milliintell",
+    )
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="booking-{booking_id}.ics"'},
+    )

@@ -177,7 +177,7 @@ def test_a_refused_event_raises(aws_env: None, monkeypatch: pytest.MonkeyPatch) 
     )
     monkeypatch.setattr(events, "_client", fake)
 
-    with pytest.raises(EventPublishError, match=r"thing\.happened was refused: InternalFailure"):
+    with pytest.raises(EventPublishError, match=r"refused thing\.happened: InternalFailure"):
         Publisher("demo").publish("thing.happened", {"a": 1})
 
 

@@ -1,0 +1,233 @@
+"""Staff routes under /api/bookings/admin: services, staff members and their
+hours, and bookings (list, book for a client, reschedule, cancel, confirm,
+no-show). Every route needs a Firebase ID token with role staff or admin;
+changing the catalogue needs admin."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, status
+
+from functions.bookings import operations, store
+from functions.bookings.models import (
+    BookingCreated,
+    BookingOut,
+    BookingPage,
+    BookingStatus,
+    CancelRequest,
+    DateOverride,
+    RescheduleRequest,
+    ServiceIn,
+    ServiceOut,
+    StaffBookingCreate,
+    StaffIn,
+    StaffOut,
+)
+from shared.auth import StaffUser, require_role
+from shared.errors import Invalid, NotFound
+from shared.firestore import Collections, InvalidCursor, collection
+
+staff_only = require_role("staff", "admin")
+admin_only = require_role("admin")
+admin = APIRouter(prefix="/admin", tags=["staff"], dependencies=[Depends(staff_only)])
+MAX_RANGE_DAYS = 62
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+    return f"{slug or 'item'}-{uuid.uuid4().hex[:6]}"
+
+
+# ---------------------------------------------------------------- services
+@admin.get("/services", summary="Every service, active or not")
+def list_services() -> list[ServiceOut]:
+    return [ServiceOut(id=i, **doc) for i, doc in store.all_documents(Collections.SERVICES)]
+
+
+def _check_staff_exist(staff_ids: list[str]) -> None:
+    found = store.get_staff(staff_ids)
+    unknown = [i for i in staff_ids if i not in found]
+    if unknown:
+        raise Invalid.field("staff_ids", f"no staff member has the id {unknown[0]}")
+
+
+@admin.post("/services", status_code=status.HTTP_201_CREATED, summary="Add a service")
+def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> ServiceOut:
+    _check_staff_exist(body.staff_ids)
+    service_id = _slug(body.name)
+    collection(Collections.SERVICES).document(service_id).create(body.model_dump())
+    return ServiceOut(id=service_id, **body.model_dump())
+
+
+@admin.put("/services/{service_id}", summary="Replace a service's settings")
+def update_service(
+    service_id: str, body: ServiceIn, _: StaffUser = Depends(admin_only)
+) -> ServiceOut:
+    if store.get_service(service_id) is None:
+        raise NotFound("no such service")
+    _check_staff_exist(body.staff_ids)
+    collection(Collections.SERVICES).document(service_id).set(body.model_dump())
+    store.forget_cached(Collections.SERVICES, service_id)
+    return ServiceOut(id=service_id, **body.model_dump())
+
+
+@admin.delete(
+    "/services/{service_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retire a service (kept for its bookings, no longer offered)",
+)
+def retire_service(service_id: str, _: StaffUser = Depends(admin_only)) -> None:
+    if store.get_service(service_id) is None:
+        raise NotFound("no such service")
+    collection(Collections.SERVICES).document(service_id).update({"active": False})
+    store.forget_cached(Collections.SERVICES, service_id)
+
+
+# ------------------------------------------------------------------- staff
+def _staff_document(body: StaffIn) -> dict[str, Any]:
+    data = body.model_dump(mode="json")
+    return data
+
+
+@admin.get("/staff", summary="Every staff member with hours and overrides")
+def list_staff() -> list[StaffOut]:
+    return [StaffOut(id=i, **doc) for i, doc in store.all_documents(Collections.STAFF)]
+
+
+@admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
+def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+    staff_id = _slug(body.name)
+    collection(Collections.STAFF).document(staff_id).create(_staff_document(body))
+    return StaffOut(id=staff_id, **_staff_document(body))
+
+
+@admin.put("/staff/{staff_id}", summary="Replace a staff member's details, hours and overrides")
+def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+    if not store.get_staff([staff_id]):
+        raise NotFound("no such staff member")
+    collection(Collections.STAFF).document(staff_id).set(_staff_document(body))
+    store.forget_cached(Collections.STAFF, staff_id)
+    return StaffOut(id=staff_id, **_staff_document(body))
+
+
+@admin.put(
+    "/staff/{staff_id}/overrides/{day}",
+    summary="Set one date's hours (empty ranges: closed, e.g. a holiday)",
+)
+def set_override(staff_id: str, day: str, body: DateOverride) -> StaffOut:
+    doc = store.get_staff([staff_id]).get(staff_id)
+    if doc is None:
+        raise NotFound("no such staff member")
+    if body.date.isoformat() != day:
+        raise Invalid.field("date", "must match the date in the path")
+    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
+    overrides.append(body.model_dump(mode="json"))
+    staff = StaffIn(**(doc | {"overrides": sorted(overrides, key=lambda o: str(o["date"]))}))
+    collection(Collections.STAFF).document(staff_id).set(_staff_document(staff))
+    store.forget_cached(Collections.STAFF, staff_id)
+    return StaffOut(id=staff_id, **_staff_document(staff))
+
+
+@admin.delete(
+    "/staff/{staff_id}/overrides/{day}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove one date's override (back to weekly hours)",
+)
+def delete_override(staff_id: str, day: str) -> None:
+    doc = store.get_staff([staff_id]).get(staff_id)
+    if doc is None:
+        raise NotFound("no such staff member")
+    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
+    collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
+    store.forget_cached(Collections.STAFF, staff_id)
+
+
+# ---------------------------------------------------------------- bookings
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@admin.get("/bookings", summary="Bookings starting in a range, by status and staff member")
+def list_bookings(
+    from_: datetime = Query(alias="from", description="ISO date or date-time; UTC if no offset"),
+    to: datetime = Query(description="exclusive end, ISO date or date-time"),
+    status: BookingStatus | None = None,
+    staff_id: str | None = None,
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = None,
+) -> BookingPage:
+    start, end = _as_utc(from_), _as_utc(to)
+    if end <= start:
+        raise Invalid.field("to", "must be after from", "query")
+    if end - start > timedelta(days=MAX_RANGE_DAYS):
+        raise Invalid.field("to", f"the range may span at most {MAX_RANGE_DAYS} days", "query")
+    try:
+        page = store.bookings_between(start, end, status, staff_id, limit, cursor)
+    except InvalidCursor as error:
+        raise Invalid.field("cursor", str(error), "query") from error
+    return BookingPage(
+        items=[store.booking_out(doc.id, doc.to_dict() or {}) for doc in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@admin.get("/bookings/{booking_id}", summary="One booking")
+def get_booking(booking_id: str) -> BookingOut:
+    data = store.get_booking(booking_id)
+    if data is None:
+        raise NotFound("no such booking")
+    return store.booking_out(booking_id, data)
+
+
+@admin.post(
+    "/bookings",
+    status_code=status.HTTP_201_CREATED,
+    summary="Book for a client (may override hours, notice and window)",
+)
+def create_booking(
+    body: StaffBookingCreate, user: StaffUser = Depends(staff_only)
+) -> BookingCreated:
+    from functions.bookings.routes import create_booking_response
+
+    booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
+    return create_booking_response(booked, body.tz)
+
+
+class _Override(RescheduleRequest):
+    override_rules: bool = False
+
+
+@admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking")
+def reschedule_booking(booking_id: str, body: _Override) -> BookingOut:
+    data = operations.reschedule(
+        booking_id, body.start, by_staff=True, override=body.override_rules
+    )
+    return store.booking_out(booking_id, data)
+
+
+@admin.post("/bookings/{booking_id}/cancel", summary="Cancel a booking (no notice limit)")
+def cancel_booking(booking_id: str, body: CancelRequest | None = None) -> BookingOut:
+    data = operations.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
+    return store.booking_out(booking_id, data)
+
+
+@admin.post("/bookings/{booking_id}/confirm", summary="Confirm a booking held for payment")
+def confirm_booking(booking_id: str) -> BookingOut:
+    data = operations.change_status(
+        booking_id, "confirmed", "booking.confirmed", allowed_from=("pending_payment",)
+    )
+    return store.booking_out(booking_id, data)
+
+
+@admin.post("/bookings/{booking_id}/no-show", summary="Mark that the client did not come")
+def mark_no_show(booking_id: str) -> BookingOut:
+    data = operations.change_status(
+        booking_id, "no_show", "booking.no_show", allowed_from=("confirmed", "completed")
+    )
+    return store.booking_out(booking_id, data)

@@ -1,0 +1,176 @@
+"""Booking rules that need no I/O: documents → domain values, manage tokens,
+calendar files and links, reminder timing, what a client may still change."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from functions.bookings.availability import ServiceRules, StaffSchedule
+
+WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+HOLD_MINUTES = 15
+DEFAULT_REMINDERS = "24h,2h"
+
+
+def service_rules(service_id: str, doc: Mapping[str, Any]) -> ServiceRules:
+    return ServiceRules(
+        service_id=service_id,
+        duration=timedelta(minutes=doc["duration_minutes"]),
+        buffer_before=timedelta(minutes=doc.get("buffer_before_minutes", 0)),
+        buffer_after=timedelta(minutes=doc.get("buffer_after_minutes", 0)),
+        slot_interval=timedelta(minutes=doc.get("slot_interval_minutes", 15)),
+        minimum_notice=timedelta(minutes=doc.get("minimum_notice_minutes", 0)),
+        booking_window=timedelta(days=doc.get("booking_window_days", 60)),
+        seats=doc.get("seats", 1),
+    )
+
+
+def _clock(value: str) -> time:
+    if value == "24:00":
+        return time.max
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _ranges(ranges: Sequence[Mapping[str, str]]) -> list[tuple[time, time]]:
+    return [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
+
+
+def staff_schedule(staff_id: str, doc: Mapping[str, Any]) -> StaffSchedule:
+    weekly = {
+        WEEKDAY_INDEX[day]: _ranges(ranges)
+        for day, ranges in (doc.get("weekly_hours") or {}).items()
+    }
+    overrides = {
+        date.fromisoformat(str(o["date"])[:10]): _ranges(o.get("ranges", []))
+        for o in doc.get("overrides") or []
+    }
+    return StaffSchedule(
+        staff_id=staff_id, time_zone=doc["time_zone"], weekly_hours=weekly, overrides=overrides
+    )
+
+
+# ------------------------------------------------------------ manage tokens
+def new_manage_token() -> tuple[str, str]:
+    """A random token for the client's manage link, and the hash we store."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token: str | None, stored_hash: str | None) -> bool:
+    if not token or not stored_hash:
+        return False
+    return hmac.compare_digest(hash_token(token), stored_hash)
+
+
+# ------------------------------------------------------------ what may change
+def client_may_change(status: str, start: datetime, now: datetime, notice: timedelta) -> bool:
+    """Clients may cancel or reschedule an active booking outside the minimum notice."""
+    return status in ("pending_payment", "confirmed") and start - now >= notice
+
+
+# ------------------------------------------------------------ calendar
+def _ics_text(value: str) -> str:
+    return re.sub(r"[\r\n]+", " ", value).strip()
+
+
+def ics_document(
+    *,
+    booking_id: str,
+    summary: str,
+    description: str,
+    start: datetime,
+    end: datetime,
+    created: datetime,
+    organizer_email: str | None,
+    status: str,
+    sequence: int,
+    domain: str,
+) -> bytes:
+    """An iCalendar file for one booking, with a reminder alarm an hour before."""
+    from icalendar import Alarm, Calendar, Event, vCalAddress
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//MilliIntell//Bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if status == "cancelled" else "PUBLISH")
+    event = Event()
+    event.add("uid", f"{booking_id}@{domain}")
+    event.add("summary", _ics_text(summary))
+    event.add("description", description)
+    event.add("dtstart", start.astimezone(UTC))
+    event.add("dtend", end.astimezone(UTC))
+    event.add("dtstamp", created.astimezone(UTC))
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if status == "cancelled" else "CONFIRMED")
+    if organizer_email:
+        event.add("organizer", vCalAddress(f"mailto:{organizer_email}"))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", _ics_text(f"Reminder: {summary}"))
+    alarm.add("trigger", timedelta(hours=-1))
+    event.add_component(alarm)
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def google_calendar_url(summary: str, details: str, start: datetime, end: datetime) -> str:
+    stamp = "%Y%m%dT%H%M%SZ"
+    dates = f"{start.astimezone(UTC).strftime(stamp)}/{end.astimezone(UTC).strftime(stamp)}"
+    query = urlencode({"action": "TEMPLATE", "text": summary, "dates": dates, "details": details})
+    return f"https://calendar.google.com/calendar/render?{query}"
+
+
+# ------------------------------------------------------------ reminders
+_OFFSET = re.compile(r"^(\d+)(m|h|d)$")
+_UNIT = {"m": 60, "h": 3600, "d": 86400}
+
+
+def reminder_offsets(setting: str | None) -> list[tuple[str, timedelta]]:
+    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first."""
+    kinds: list[tuple[str, timedelta]] = []
+    for part in (setting or DEFAULT_REMINDERS).split(","):
+        part = part.strip().lower()
+        match = _OFFSET.match(part)
+        if not match:
+            raise ValueError(f"reminder offset {part!r} is not like 24h, 90m or 2d")
+        kinds.append((part, timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])))
+    return sorted(set(kinds), key=lambda kind: kind[1], reverse=True)
+
+
+def due_reminder(
+    start: datetime,
+    booked_at: datetime,
+    now: datetime,
+    offsets: Sequence[tuple[str, timedelta]],
+) -> str | None:
+    """The reminder kind due now for a booking starting at `start`, if any.
+
+    A kind is due once `start - offset` has passed, if the booking already
+    existed then (a booking made 3 hours ahead gets no "24h" reminder, and
+    a rescheduled one is judged by when it was rescheduled). When several
+    are due (the cron was down), only the latest, most relevant one is.
+    """
+    if now >= start:
+        return None
+    due = None
+    for kind, offset in offsets:  # longest first, so the last match is the shortest
+        remind_at = start - offset
+        if booked_at <= remind_at <= now:
+            due = kind
+    return due
+
+
+def hold_expiry(created: datetime) -> datetime:
+    return created + timedelta(minutes=HOLD_MINUTES)
