@@ -120,7 +120,7 @@ def slot_starts(count: int) -> list[str]:
     first = (datetime.now(UTC) + timedelta(days=2)).replace(
         hour=8, minute=0, second=0, microsecond=0
     )
-    starts = []
+    starts: list[str] = []
     day = 0
     while len(starts) < count:
         for half_hour in range(24):

@@ -13,9 +13,9 @@ pay for it at cold start.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 

@@ -10,9 +10,14 @@ buffers, free. All instants inside are UTC.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate, repeat
+from operator import add, gt, sub
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,50 @@ def available_slots(
     - slots of several staff members at the same start merge into one, with
       seats_left the largest among them and staff_ids those that are free.
     """
-    raise NotImplementedError
+    _aware(window_start, "window_start")
+    _aware(window_end, "window_end")
+    _aware(now, "now")
+    duration, step, before, after = _check_service(service)
+    low, high = _bounds(service, window_start, window_end, now, ignore_rules)
+    schedules: dict[str, StaffSchedule] = {}
+    for schedule in staff:
+        schedules.setdefault(schedule.staff_id, schedule)  # a repeated member counts once
+    if low >= high or not schedules:
+        return []
+    # One filtering pass per staff member is cheapest for a few; grouping for many.
+    grouped = _bookings_by_staff(bookings, list(schedules)) if len(schedules) > _FEW_STAFF else None
+    length = timedelta(seconds=duration)
+    widen_before = timedelta(seconds=before)
+    widen_after = timedelta(seconds=after)
+    free = {
+        staff_id: _free(
+            _grid(schedule, step, duration, low, high),
+            _spans(
+                bookings if grouped is None else grouped[staff_id],
+                staff_id if grouped is None else None,
+                service.service_id,
+                service.seats,
+            ),
+            length,
+            widen_before,
+            widen_after,
+            service.seats,
+        )
+        for staff_id, schedule in schedules.items()
+    }
+    if len(free) == 1:
+        ((staff_id, found),) = free.items()
+        ids = (staff_id,)
+        return [Slot(start, start + length, left, ids) for start, left in found]
+    merged: dict[datetime, tuple[int, tuple[str, ...]]] = {}
+    for staff_id, found in free.items():
+        for start, left in found:
+            seen = merged.get(start)
+            if seen is None:
+                merged[start] = (left, (staff_id,))
+            else:
+                merged[start] = (max(seen[0], left), (*seen[1], staff_id))
+    return [Slot(start, start + length, *merged[start]) for start in sorted(merged)]
 
 
 def why_not_bookable(
@@ -99,4 +147,398 @@ def why_not_bookable(
     "beyond_window", "outside_hours", "off_grid". With `ignore_rules` only
     "in_the_past" is checked (staff may book outside hours and notice).
     """
-    raise NotImplementedError
+    _aware(start, "start")
+    _aware(now, "now")
+    duration, step, _, _ = _check_service(service)
+    moment = start.timestamp()
+    current = now.timestamp()
+    if moment < current:
+        return "in_the_past", "That time has already passed; please choose a later one."
+    if ignore_rules:
+        return None
+    if moment < current + service.minimum_notice.total_seconds():
+        notice = _human(service.minimum_notice)
+        return "too_soon", f"This service must be booked at least {notice} in advance."
+    if moment >= current + service.booking_window.total_seconds():
+        ahead = _human(service.booking_window)
+        return "beyond_window", f"This service can be booked at most {ahead} in advance."
+    zone = ZoneInfo(schedule.time_zone)
+    local = start.astimezone(zone)
+    day = local.date()
+    on_day = f"{day:%A} {day.day} {day:%B}"
+    if day in schedule.overrides:
+        ranges = _normalise(schedule.overrides[day])
+    else:
+        ranges = _normalise(schedule.weekly_hours.get(day.weekday(), ()))
+    if not ranges:
+        return "outside_hours", f"There are no appointments on {on_day}; please choose another day."
+    midnight = _day_wall(day)
+    wall = midnight + _clock(local.time())
+    inside = False
+    fitting: list[_Range] = []
+    for rng in ranges:
+        begin = _instant_at_or_after(zone, midnight + rng[0])
+        end = _instant_at_or_after(zone, midnight + rng[1])
+        if begin <= moment < end:
+            inside = True
+            if moment + duration <= end:
+                fitting.append(rng)
+    on_grid = False
+    for rng in fitting:
+        into = wall - midnight - rng[0]
+        if local.microsecond == 0 and into >= 0 and into % step == 0:
+            if local.fold == 0:
+                return None
+            on_grid = True  # the second pass through a repeated wall time
+    at = f"{local:%H:%M}"
+    if on_grid:
+        return (
+            "off_grid",
+            f"{at} happens twice on {on_day} as the clocks go back; "
+            f"only the first {at} can be booked.",
+        )
+    if fitting:
+        first = _hhmm(fitting[0][0])
+        every = _human(timedelta(seconds=step))
+        return (
+            "off_grid",
+            f"Appointments start every {every} from {first}; please choose one of those times.",
+        )
+    hours = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in ranges)
+    if inside:
+        length = _human(service.duration)
+        return (
+            "outside_hours",
+            f"An appointment of {length} at {at} would end after working hours "
+            f"({hours} on {on_day}); please choose an earlier time.",
+        )
+    return (
+        "outside_hours",
+        f"{at} is outside working hours ({hours} on {on_day}); please choose another time.",
+    )
+
+
+# ------------------------------------------------------------------ internals
+#
+# How: for each staff member, walk the local dates the window touches; a day
+# whose UTC offset holds from midnight to midnight lays each range's grid out
+# arithmetically in epoch seconds (only the starts inside the window and the
+# rules are made); a day with a clock change resolves each wall time on its
+# own. Bookings are read once into two sorted lists, widened starts and
+# widened ends, so the bookings overlapping a slot are counted with two
+# bisections: O((slots + bookings) log bookings), no scan per slot.
+#
+# Where slots meet bookings, instants are UTC-aware datetimes, not numbers:
+# comparing datetimes runs in C, and turning each booking's start and end
+# into numbers (`datetime.timestamp()`) would cost more than comparing
+# numbers saves. The grid is laid out in integer epoch seconds; wall-clock
+# times are integer "wall seconds" (seconds since 1970-01-01 00:00 on the
+# local clock).
+
+_SECOND = timedelta(seconds=1)
+_DAY = 86_400
+_ONE_DAY = timedelta(days=1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_FEW_STAFF = 4  # up to this many staff, one filtering pass each beats grouping
+
+_Range = tuple[int, int]  # wall seconds since local midnight, [start, end)
+
+
+def _aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+
+
+def _whole_seconds(value: timedelta, name: str, *, positive: bool) -> int:
+    seconds, rest = divmod(value, _SECOND)
+    if rest:
+        raise ValueError(f"{name} must be a whole number of seconds")
+    if seconds < 0 or (positive and seconds == 0):
+        raise ValueError(f"{name} must be {'positive' if positive else 'zero or more'}")
+    return int(seconds)
+
+
+def _check_service(service: ServiceRules) -> tuple[int, int, int, int]:
+    duration = _whole_seconds(service.duration, "duration", positive=True)
+    interval = _whole_seconds(service.slot_interval, "slot_interval", positive=True)
+    before = _whole_seconds(service.buffer_before, "buffer_before", positive=False)
+    after = _whole_seconds(service.buffer_after, "buffer_after", positive=False)
+    if service.seats < 1:
+        raise ValueError("seats must be at least 1")
+    return duration, interval, before, after
+
+
+def _clock(value: time) -> int:
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _normalise(ranges: Sequence[tuple[time, time]]) -> tuple[_Range, ...]:
+    """Ranges as wall seconds since midnight, sorted. An end of 00:00 or
+    `time.max` (how "24:00" is stored) means midnight at the end of the day;
+    a range that ends where or before it starts is empty and dropped."""
+    out = []
+    for start, end in ranges:
+        stop = _DAY if end in (time.min, time.max) else _clock(end)
+        begin = _clock(start)
+        if begin < stop:
+            out.append((begin, stop))
+    return tuple(sorted(out))
+
+
+class _Hours:
+    """One staff member's normalised ranges for any local date (memoised)."""
+
+    def __init__(self, schedule: StaffSchedule) -> None:
+        self.weekly = {day: _normalise(schedule.weekly_hours.get(day, ())) for day in range(7)}
+        self.overrides = schedule.overrides
+        self.cache: dict[date, tuple[_Range, ...]] = {}
+
+    def on(self, day: date) -> tuple[_Range, ...]:
+        if day in self.overrides:
+            found = self.cache.get(day)
+            if found is None:
+                found = self.cache[day] = _normalise(self.overrides[day])
+            return found
+        return self.weekly[day.weekday()]
+
+
+def _offset(zone: ZoneInfo, wall: datetime) -> int:
+    found = zone.utcoffset(wall)
+    return 0 if found is None else found // _SECOND
+
+
+def _offset_at(zone: ZoneInfo, instant: int) -> int:
+    found = datetime.fromtimestamp(instant, zone).utcoffset()
+    return 0 if found is None else found // _SECOND
+
+
+def _offsets(zone: ZoneInfo, wall: int) -> tuple[int, int]:
+    """UTC offsets (fold=0, fold=1) of a wall time: equal for an ordinary
+    time, first > second in a repeated hour, first < second in a gap."""
+    naive = _EPOCH_NAIVE + timedelta(seconds=wall)
+    return _offset(zone, naive), _offset(zone, naive.replace(fold=1))
+
+
+def _instant(zone: ZoneInfo, wall: int) -> int | None:
+    """The instant of a wall time, the first occurrence if it repeats, None if
+    the clocks skip it."""
+    first, second = _offsets(zone, wall)
+    return None if first < second else wall - first
+
+
+def _instant_at_or_after(zone: ZoneInfo, wall: int) -> int:
+    """When the local clock first reads `wall` or later: the wall time's
+    (first) instant, or for a skipped time the moment the clocks jump."""
+    first, second = _offsets(zone, wall)
+    if first >= second:
+        return wall - first
+    low, high = wall - second, wall - first  # the jump lies in (low, high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        if middle + _offset_at(zone, middle) >= wall:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def _day_wall(day: date) -> int:
+    return (day.toordinal() - _EPOCH_ORDINAL) * _DAY
+
+
+def _local_date(zone: ZoneInfo, instant: float) -> date:
+    return datetime.fromtimestamp(instant, zone).date()
+
+
+def _range_starts(
+    zone: ZoneInfo,
+    day: int,
+    rng: _Range,
+    every: timedelta,
+    duration: int,
+    offset: int | None,
+    low: float,
+    high: float,
+) -> list[datetime]:
+    """Starts of one range's grid whose slot fits the range, in [low, high).
+
+    `offset` is the zone's UTC offset when it holds all day; otherwise every
+    wall time is resolved on its own (skipped ones dropped, repeated ones at
+    their first occurrence)."""
+    step = every // _SECOND
+    if offset is not None:
+        first = day + rng[0] - offset
+        last = day + rng[1] - offset - duration  # latest start that still fits
+        k_low = 0 if low <= first else math.ceil((low - first) / step)
+        k_high = min((last - first) // step + 1, math.ceil((high - first) / step))
+        if k_high <= k_low:
+            return []
+        start = _EPOCH_UTC + timedelta(seconds=first + k_low * step)
+        return list(accumulate(repeat(every, k_high - k_low - 1), add, initial=start))
+    end = _instant_at_or_after(zone, day + rng[1])
+    out = []
+    for wall in range(day + rng[0], day + rng[1], step):
+        instant = _instant(zone, wall)
+        if instant is None:
+            continue
+        if instant + duration > end or instant >= high:
+            break
+        if instant >= low:
+            out.append(_EPOCH_UTC + timedelta(seconds=instant))
+    return out
+
+
+def _grid(
+    schedule: StaffSchedule, step: int, duration: int, low: float, high: float
+) -> list[datetime]:
+    """Every start in [low, high) on the staff member's grid whose slot fits
+    their hours, sorted and unique."""
+    zone = ZoneInfo(schedule.time_zone)
+    hours = _Hours(schedule)
+    day = _local_date(zone, low)
+    last_day = _local_date(zone, high)
+    every = timedelta(seconds=step)
+    starts: list[datetime] = []
+    unsorted = False
+    wall = _day_wall(day)
+    midnight: tuple[int, int] | None = None  # offsets at the start of `day`, when known
+    while day <= last_day:
+        ranges = hours.on(day)
+        if ranges:
+            if midnight is None:
+                midnight = _offsets(zone, wall)
+            next_midnight = _offsets(zone, wall + _DAY)
+            # One offset all day unless the clocks change: then slot by slot.
+            uniform = midnight[0] == midnight[1] == next_midnight[0] == next_midnight[1]
+            offset = midnight[0] if uniform else None
+            previous_end = -1
+            for rng in ranges:
+                unsorted |= rng[0] < previous_end
+                previous_end = rng[1]
+                starts += _range_starts(zone, wall, rng, every, duration, offset, low, high)
+            midnight = next_midnight
+        else:
+            midnight = None
+        day += _ONE_DAY
+        wall += _DAY
+    if unsorted:  # overlapping ranges: their grids may interleave or coincide
+        starts = sorted(set(starts))
+    return starts
+
+
+_Spans = tuple[list[datetime], list[datetime], dict[datetime, list[tuple[datetime, datetime]]]]
+
+
+def _spans(
+    bookings: Sequence[ExistingBooking], staff_id: str | None, service_id: str, seats: int
+) -> _Spans:
+    """A staff member's bookings (all of `bookings` when `staff_id` is None)
+    as widened starts and ends, each sorted, so the spans overlapping a slot
+    are counted with two bisections; and, when seats are shared, the
+    same-service ones by start."""
+    if staff_id is None:
+        opens = [b.start - b.buffer_before if b.buffer_before else b.start for b in bookings]
+        closes = [b.end + b.buffer_after if b.buffer_after else b.end for b in bookings]
+    else:  # filtering in the same pass: this loop is most of the cost for many bookings
+        opens = [
+            b.start - b.buffer_before if b.buffer_before else b.start
+            for b in bookings
+            if b.staff_id == staff_id
+        ]
+        closes = [
+            b.end + b.buffer_after if b.buffer_after else b.end
+            for b in bookings
+            if b.staff_id == staff_id
+        ]
+    if any(map(gt, opens, closes)):  # ending before it starts: malformed, blocks nothing
+        kept = [(o, c) for o, c in zip(opens, closes, strict=True) if o <= c]
+        opens = [o for o, _ in kept]
+        closes = [c for _, c in kept]
+    shared: dict[datetime, list[tuple[datetime, datetime]]] = {}
+    if seats > 1:
+        for b in bookings:
+            if b.service_id == service_id and (staff_id is None or b.staff_id == staff_id):
+                opened = b.start - b.buffer_before
+                closed = b.end + b.buffer_after
+                if opened <= closed:
+                    shared.setdefault(b.start, []).append((opened, closed))
+    opens.sort()
+    closes.sort()
+    return opens, closes, shared
+
+
+def _bookings_by_staff(
+    bookings: Sequence[ExistingBooking], staff_ids: Sequence[str]
+) -> dict[str, list[ExistingBooking]]:
+    grouped: dict[str, list[ExistingBooking]] = {sid: [] for sid in staff_ids}
+    for booking in bookings:
+        found = grouped.get(booking.staff_id)
+        if found is not None:
+            found.append(booking)
+    return grouped
+
+
+def _free(
+    starts: list[datetime],
+    spans: _Spans,
+    duration: timedelta,
+    before: timedelta,
+    after: timedelta,
+    seats: int,
+) -> list[tuple[datetime, int]]:
+    """(start, seats left) of every start whose widened span is free."""
+    opens, closes, shared = spans
+    if not opens:
+        return [(start, seats) for start in starts]
+    lows = list(map(sub, starts, repeat(before))) if before else starts
+    highs = list(map(add, starts, repeat(duration + after)))
+    # Spans overlapping [low, high] (touching ends do not): those opening
+    # before `high`, less those closing by `low`. Mapped, the bisections run in C.
+    overlapping = list(
+        map(sub, map(bisect_left, repeat(opens), highs), map(bisect_right, repeat(closes), lows))
+    )
+    if not shared:
+        return [(start, seats) for start, n in zip(starts, overlapping, strict=True) if not n]
+    out = []
+    for start, low, high, n in zip(starts, lows, highs, overlapping, strict=True):
+        left = seats
+        group = shared.get(start)
+        if group:  # same service, same start: they take seats instead of blocking
+            left -= len(group)
+            n -= sum(1 for o, c in group if o < high and c > low)
+        if n == 0 and left > 0:
+            out.append((start, left))
+    return out
+
+
+def _bounds(
+    service: ServiceRules,
+    window_start: datetime,
+    window_end: datetime,
+    now: datetime,
+    ignore_rules: bool,
+) -> tuple[float, float]:
+    current = now.timestamp()
+    low = max(window_start.timestamp(), current)
+    high = window_end.timestamp()
+    if not ignore_rules:
+        low = max(low, current + service.minimum_notice.total_seconds())
+        high = min(high, current + service.booking_window.total_seconds())
+    return low, high
+
+
+def _hhmm(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def _human(value: timedelta) -> str:
+    """`timedelta(hours=1, minutes=30)` → "1 hour 30 minutes"."""
+    seconds = int(value.total_seconds())
+    parts = []
+    for unit, size in (("day", _DAY), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
+    return " ".join(parts) or "0 minutes"
