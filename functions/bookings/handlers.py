@@ -1,11 +1,12 @@
-"""Bookings Lambda entry points that are not HTTP: three schedules and one
-queue consumer (all wired in template.yaml).
+"""Bookings scheduled handlers (Lambda entry points; schedules in template.yaml).
 
 - `send_reminders` (every 5 minutes) emits each `reminder.due` once per
   booking, kind and start time;
 - `release_expired_holds` (every minute) frees slots held for payment;
-- `complete_past_bookings` (every 15 minutes) marks finished bookings completed;
-- `record_contacts` (queue: booking.created) upserts the client's contact.
+- `complete_past_bookings` (every 15 minutes) marks finished bookings completed.
+
+Queue consumers live in consumers.py, so these need not import the batch
+utilities at cold start.
 """
 
 from __future__ import annotations
@@ -13,28 +14,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-
 from functions.bookings import rules
 from shared import clock
 from shared.config import get_settings
-from shared.events import Publisher, ReceivedEvent, StagedEvent, parse_sqs_record
+from shared.events import Publisher, StagedEvent
 from shared.firestore import Collections, client, collection, field_filter, run_transaction
-from shared.idempotency import idempotent, register_lambda_context
 from shared.logging import get_logger
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from google.cloud.firestore import DocumentReference, Transaction
 
 logger = get_logger("bookings")
 events = Publisher("bookings")
-processor = BatchProcessor(event_type=EventType.SQS)
 BATCH = 200
 REMINDERS_SENT = "reminders_sent"
 
@@ -158,45 +150,3 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
         emitted += 1
     logger.info("reminders emitted", extra={"emitted": emitted})
     return {"emitted": emitted}
-
-
-# ------------------------------------------------------------ contacts
-@idempotent("event", event_key_jmespath="envelope.event_id")
-def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
-    """Upsert the booking's client as a contact (with WhatsApp consent if given)."""
-    from shared.contacts import Consent, upsert_contact
-
-    data = event.data
-    customer = data["customer"]
-    consent = None
-    if data.get("whatsapp_opt_in") and data.get("whatsapp_consent"):
-        given = data["whatsapp_consent"]
-        consent = Consent(
-            channel="whatsapp",
-            action="opt_in",
-            source=str(given.get("source", "booking_form")),
-            wording=str(given.get("wording", "")),
-            at=event.envelope.occurred_at,
-        )
-    contact_id = upsert_contact(
-        name=customer.get("name"),
-        email=customer.get("email"),
-        phone=customer.get("phone"),
-        source="booking",
-        consent=consent,
-    )
-    collection(Collections.BOOKINGS).document(data["booking_id"]).update({"contact_id": contact_id})
-    return {"contact_id": contact_id}
-
-
-def _record(record: SQSRecord) -> None:
-    record_contact(event=parse_sqs_record(record.raw_event))
-
-
-def record_contacts(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    register_lambda_context(context)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=_record, processor=processor, context=context
-        )
-    )
