@@ -103,8 +103,11 @@ def create_app(
     *,
     title: str | None = None,
     description: str = "",
+    prefix: str | None = None,
 ) -> FastAPI:
-    prefix = f"/api/{capability}"
+    """`prefix` defaults to `/api/<capability>`; a capability's second function
+    (e.g. its staff API) passes its own."""
+    prefix = prefix or f"/api/{capability}"
     settings = get_settings()
     app = FastAPI(
         title=title or f"MilliIntell {capability}",

@@ -1,7 +1,7 @@
-"""Staff routes under /api/bookings/admin: services, staff members and their
-hours, and bookings (list, book for a client, reschedule, cancel, confirm,
-no-show). Every route needs a Firebase ID token with role staff or admin;
-changing the catalogue needs admin."""
+"""Staff routes, served by their own function at /api/bookings/admin:
+services, staff members and their hours, and bookings (list, book for a
+client, reschedule, cancel, confirm, no-show). Every route needs a Firebase
+ID token with role staff or admin; changing the catalogue needs admin."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, status
 
-from functions.bookings import operations, store
+from functions.bookings import operations, store, views
 from functions.bookings.models import (
     BookingCreated,
     BookingOut,
@@ -33,7 +33,7 @@ from shared.firestore import Collections, InvalidCursor, collection
 
 staff_only = require_role("staff", "admin")
 admin_only = require_role("admin")
-admin = APIRouter(prefix="/admin", tags=["staff"], dependencies=[Depends(staff_only)])
+admin = APIRouter(tags=["staff"], dependencies=[Depends(staff_only)])
 MAX_RANGE_DAYS = 62
 
 
@@ -193,10 +193,8 @@ def get_booking(booking_id: str) -> BookingOut:
 def create_booking(
     body: StaffBookingCreate, user: StaffUser = Depends(staff_only)
 ) -> BookingCreated:
-    from functions.bookings.routes import create_booking_response
-
     booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
-    return create_booking_response(booked, body.tz)
+    return views.create_booking_response(booked, body.tz)
 
 
 class _Override(RescheduleRequest):

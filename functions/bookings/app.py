@@ -1,15 +1,15 @@
-"""Bookings HTTP function: `/api/bookings/...`."""
+"""Bookings public HTTP function: `/api/bookings/...` (services, slots,
+booking, and the client's manage link). Staff routes are a separate
+function (admin_app.py), so clients' cold starts do not pay for them."""
 
 from mangum import Mangum
 
-from functions.bookings.admin_routes import admin
 from functions.bookings.routes import public
 from shared.web import create_app
 
-# Staff routes first: their fixed paths must win over the public /{booking_id}.
 app = create_app(
     "bookings",
-    [admin, public],
-    description="Services, free slots, booking, the client's manage link, and staff admin",
+    [public],
+    description="Services, free slots, booking, and the client's manage link",
 )
 handler = Mangum(app, lifespan="off")

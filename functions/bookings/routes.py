@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response, status
 
-from functions.bookings import operations, rules, store
+from functions.bookings import operations, rules, store, views
 from functions.bookings.availability import ExistingBooking, available_slots
 from functions.bookings.models import (
     BookingCreate,
@@ -116,40 +116,6 @@ def list_slots(
     )
 
 
-def _calendar_summary(data: dict[str, Any]) -> str:
-    return f"{data.get('service_name', 'Appointment')} with MilliIntell"
-
-
-def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingView:
-    zone = ZoneInfo(data.get("tz", "UTC"))
-    now = clock.now()
-    active = data["status"] in ("pending_payment", "confirmed")
-    may_change = active and rules.client_may_change(
-        data["status"], data["start_at"], now, operations.minimum_notice(data)
-    )
-    return BookingView(
-        id=booking_id,
-        status=data["status"],
-        service_id=data["service_id"],
-        service_name=data.get("service_name", ""),
-        start=data["start_at"].astimezone(zone),
-        end=data["end_at"].astimezone(zone),
-        tz=data.get("tz", "UTC"),
-        customer=data["customer"],
-        notes=data.get("notes", ""),
-        hold_expires_at=data.get("hold_expires_at"),
-        can_cancel=may_change,
-        can_reschedule=may_change,
-        ics_url=operations.ics_url(booking_id, token),
-        google_calendar_url=rules.google_calendar_url(
-            _calendar_summary(data),
-            operations.manage_url(booking_id, token),
-            data["start_at"],
-            data["end_at"],
-        ),
-    )
-
-
 @public.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -157,28 +123,7 @@ def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingVi
     responses={409: {"description": "the slot was taken"}, 422: {"description": "invalid"}},
 )
 def create_booking(body: BookingCreate) -> BookingCreated:
-    return create_booking_response(operations.create_booking(body), body.tz)
-
-
-def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreated:
-    data, token = booked.data, booked.manage_token or ""
-    zone = ZoneInfo(tz)
-    return BookingCreated(
-        id=booked.booking_id,
-        status=data["status"],
-        start=data["start_at"].astimezone(zone),
-        end=data["end_at"].astimezone(zone),
-        manage_token=token,
-        manage_url=operations.manage_url(booked.booking_id, token),
-        ics_url=operations.ics_url(booked.booking_id, token),
-        google_calendar_url=rules.google_calendar_url(
-            _calendar_summary(data),
-            operations.manage_url(booked.booking_id, token),
-            data["start_at"],
-            data["end_at"],
-        ),
-        hold_expires_at=data.get("hold_expires_at"),
-    )
+    return views.create_booking_response(operations.create_booking(body), body.tz)
 
 
 TokenQuery = Query(default=None, description="the manage token from the booking link")
@@ -187,7 +132,7 @@ TokenQuery = Query(default=None, description="the manage token from the booking 
 @public.get("/{booking_id}", summary="A booking, through its manage link")
 def get_booking(booking_id: str, token: str | None = TokenQuery) -> BookingView:
     data = operations.get_for_client(booking_id, token)
-    return booking_view(booking_id, data, token or "")
+    return views.booking_view(booking_id, data, token or "")
 
 
 @public.post("/{booking_id}/reschedule", summary="Move a booking to another free slot")
@@ -196,7 +141,7 @@ def reschedule_booking(
 ) -> BookingView:
     operations.get_for_client(booking_id, token)
     data = operations.reschedule(booking_id, body.start, by_staff=False)
-    return booking_view(booking_id, data, token or "")
+    return views.booking_view(booking_id, data, token or "")
 
 
 @public.post("/{booking_id}/cancel", summary="Cancel a booking")
@@ -205,7 +150,7 @@ def cancel_booking(
 ) -> BookingView:
     operations.get_for_client(booking_id, token)
     data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
-    return booking_view(booking_id, data, token or "")
+    return views.booking_view(booking_id, data, token or "")
 
 
 @public.get(
@@ -218,7 +163,7 @@ def booking_ics(booking_id: str, token: str | None = TokenQuery) -> Response:
     data = operations.get_for_client(booking_id, token)
     body = rules.ics_document(
         booking_id=booking_id,
-        summary=_calendar_summary(data),
+        summary=views.calendar_summary(data),
         description=f"Manage or cancel: {operations.manage_url(booking_id, token or '')}",
         start=data["start_at"],
         end=data["end_at"],

@@ -32,24 +32,29 @@ def test_the_bus_is_declared(stack: StackTemplate) -> None:
     assert stack.bus_logical_id == "EventBus"
 
 
-def test_the_five_http_functions_and_their_prefixes(stack: StackTemplate) -> None:
+SECOND_FUNCTIONS = {"/api/bookings/admin": "functions.bookings.admin_app"}
+
+
+def test_the_http_functions_and_their_prefixes(stack: StackTemplate) -> None:
     prefixes = {function.path_prefix for function in stack.http_functions}
 
     assert prefixes == {
         "/api/bookings",
+        "/api/bookings/admin",
         "/api/crm",
         "/api/invoices",
         "/api/whatsapp",
         "/api/deploy_agent",
     }
-    assert len(stack.http_functions) == 5, "a function with two HttpApi events is listed once"
+    assert len(stack.http_functions) == 6, "a function with two HttpApi events is listed once"
 
 
 def test_http_handlers_are_mangum_handlers_of_the_app_module(stack: StackTemplate) -> None:
     for function in stack.http_functions:
         capability = function.path_prefix.removeprefix("/api/")
-        assert function.handler == f"functions.{capability}.app.handler"
-        assert function.app_module == f"functions.{capability}.app"
+        module = SECOND_FUNCTIONS.get(function.path_prefix, f"functions.{capability}.app")
+        assert function.handler == f"{module}.handler"
+        assert function.app_module == module
 
 
 def test_each_http_app_serves_its_own_prefix(stack: StackTemplate) -> None:
