@@ -74,8 +74,10 @@ test: install site lint ## install what the tests need, lint, and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## run the benchmarks and print their figures
-	$(BIN)/python bench/cold_start.py
+bench: install ## run every benchmark and print its figures (a missed target exits non-zero)
+	-$(BIN)/python bench/cold_start.py
+	-$(BIN)/python bench/availability.py
+	-$(BIN)/python bench/booking_api.py
 
 # ------------------------------------------------------------------ deploy
 # `sam build` runs `make build-<LogicalId>` for each function (BuildMethod: makefile).
