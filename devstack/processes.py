@@ -168,6 +168,7 @@ def start_auth(children: Children, port: int, project_id: str) -> str:
     firebase = ROOT / "node_modules" / ".bin" / "firebase"
     if not firebase.exists():
         raise RuntimeError("firebase-tools is missing: run 'npm ci' (make does it for you)")
+    children.run_dir.mkdir(parents=True, exist_ok=True)
     config = children.run_dir / f"firebase.auth.{port}.json"
     config.write_text(
         json.dumps(

@@ -48,6 +48,7 @@ class LocalStack:
     def start(self) -> None:
         """Start the three emulators side by side (each on a free port)."""
         kill_leftovers(self.run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=3) as pool:
             firestore = pool.submit(start_firestore, self.children, free_port())
             auth = pool.submit(start_auth, self.children, free_port(), self.project_id)
