@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -65,8 +66,13 @@ def upsert_contact(
     phone: str | None = None,
     source: str,
     consent: Consent | None = None,
+    also: Callable[[Transaction, str], None] | None = None,
 ) -> str:
-    """Create or update the contact for this email/phone; returns its id."""
+    """Create or update the contact for this email/phone; returns its id.
+
+    `also(transaction, contact_id)` runs inside the same transaction, after
+    the reads, so a caller can stage an event that commits with the contact.
+    """
     if not email and not phone:
         raise ValueError("a contact needs an email or a phone")
     email = normalise_email(email) if email else None
@@ -122,6 +128,8 @@ def upsert_contact(
             transaction.update(contact_ref, update)
         for ref in key_refs.values():
             transaction.set(ref, {"contact_id": contact_id}, merge=True)
+        if also is not None:
+            also(transaction, contact_id)
         return contact_id
 
     return run_transaction(work)

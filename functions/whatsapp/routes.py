@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, status
 
 from functions.whatsapp.models import OptInRequest, OptInResponse, PublicConfig
 from shared import clock
 from shared.config import get_settings
 from shared.contacts import Consent, normalise_phone, upsert_contact
-from shared.events import Publisher
+from shared.events import Publisher, StagedEvent
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Transaction
 
 router = APIRouter(tags=["whatsapp"])
 events = Publisher("whatsapp")
@@ -22,6 +28,26 @@ events = Publisher("whatsapp")
 def opt_in(body: OptInRequest) -> OptInResponse:
     phone = normalise_phone(body.phone)
     at = clock.now()
+    staged: list[StagedEvent] = []
+    opt_in_id = uuid.uuid4().hex
+
+    def stage_event(transaction: Transaction, contact_id: str) -> None:
+        # Staged in the consent's own transaction: if publishing fails below,
+        # the event still goes out later (events.republish_pending).
+        staged[:] = [
+            events.stage(
+                transaction,
+                "whatsapp.opted_in",
+                {
+                    "contact_id": contact_id,
+                    "phone": phone,
+                    "name": body.name,
+                    "source": body.source,
+                },
+                event_id=f"whatsapp.opted_in:{opt_in_id}",
+            )
+        ]
+
     contact_id = upsert_contact(
         name=body.name,
         phone=phone,
@@ -33,11 +59,9 @@ def opt_in(body: OptInRequest) -> OptInResponse:
             wording=body.consent_text,
             at=at,
         ),
+        also=stage_event,
     )
-    events.publish(
-        "whatsapp.opted_in",
-        {"contact_id": contact_id, "phone": phone, "name": body.name, "source": body.source},
-    )
+    events.flush(staged)
     return OptInResponse(contact_id=contact_id, phone=phone, opted_in_at=at)
 
 

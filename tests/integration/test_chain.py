@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from devstack.runner import QueueRunner, ScheduleRunner
+from devstack.server import LocalGateway
 from devstack.stack import BUS_NAME, LocalStack
 from devstack.tokens import sign_in, sign_up
 from shared.auth import firebase_app
@@ -188,3 +189,32 @@ def test_dev_outbox_is_hidden_outside_the_local_stage(api: TestClient) -> None:
     response = api.get("/api/dev/outbox")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_event_whose_publish_failed_is_sent_by_the_next_sweep(
+    gateway: LocalGateway,
+    queues: QueueRunner,
+    schedules: ScheduleRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared import events
+    from shared.events import EventPublishError
+
+    def refuse(*_: object, **__: object) -> None:
+        raise EventPublishError("EventBridge is down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(events.Publisher, "_put_many", refuse)
+        client = TestClient(gateway, raise_server_exceptions=False)
+        response = client.post("/api/whatsapp/opt-in", json=OPT_IN)
+    assert response.status_code == 500  # the client retries; the consent is already kept
+    assert collection(Collections.CONSENTS).get()  # committed with its staged event
+    assert queues.drain() == 0
+
+    [sweep] = [s for s in schedules.schedules if s.handler.endswith("republish_events")]
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    with use_clock(FixedClock(later)):
+        assert schedules.fire(sweep) == {"republished": 1}
+        assert schedules.fire(sweep) == {"republished": 0}
+    assert queues.drain() == 1
+    assert len(outbox()) == 1
