@@ -54,6 +54,29 @@ class SendResult:
     duplicate: bool = False
 
 
+class ProviderError(RuntimeError):
+    """A provider refused or failed a send."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class TemporaryProviderError(ProviderError):
+    """Worth retrying later (429, 5xx, network): consumers let the queue retry."""
+
+
+class PermanentProviderError(ProviderError):
+    """Retrying cannot help (bad number, outside the WhatsApp window): record and move on."""
+
+
+def classify(status: int | None, message: str, code: str | None = None) -> ProviderError:
+    if status is None or status == 429 or status >= 500:
+        return TemporaryProviderError(message, status=status, code=code)
+    return PermanentProviderError(message, status=status, code=code)
+
+
 class MessageProvider(Protocol):
     name: str
 
@@ -61,15 +84,21 @@ class MessageProvider(Protocol):
 
 
 def _provider_for(channel: Channel) -> MessageProvider:
+    """The real SDK when its credentials are set; the outbox only off prod."""
     settings = get_settings()
+    if settings.has_credentials(channel):
+        if channel == "email":
+            from shared.providers.sendgrid import SendGridProvider
+
+            return SendGridProvider(settings)
+        from shared.providers.twilio import TwilioWhatsAppProvider
+
+        return TwilioWhatsAppProvider(settings)
     if settings.uses_emulators:
         from shared.providers.outbox import OutboxProvider
 
         return OutboxProvider()
-    raise ConfigError(
-        f"no production {channel} provider is configured; the real adapter must be set up "
-        "before this function can send"
-    )
+    raise ConfigError(f"stage 'prod' has no {channel} credentials; see README (environment)")
 
 
 def email_provider() -> MessageProvider:
