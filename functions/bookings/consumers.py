@@ -1,7 +1,11 @@
 """Bookings queue consumers (Lambda entry points; queues and rules in template.yaml).
 
 - `record_contacts` (booking.created) upserts the client as a contact, with
-  the WhatsApp consent given on the booking form.
+  the WhatsApp consent given on the booking form;
+- `send_emails` (booking.confirmed, .rescheduled, .cancelled, reminder.due)
+  emails the client, with the .ics, and notifies the staff member.
+Each runs once per event (idempotency on the event id), however often SQS
+delivers it.
 """
 
 from __future__ import annotations
@@ -62,5 +66,74 @@ def record_contacts(event: dict[str, Any], context: LambdaContext) -> dict[str, 
     return dict(
         process_partial_response(
             event=event, record_handler=_record, processor=processor, context=context
+        )
+    )
+
+
+# ------------------------------------------------------------ emails
+@idempotent("event", event_key_jmespath="envelope.event_id")
+def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
+    """Send the client's email (with the .ics when the time is set) and the staff notice."""
+    import base64
+    from datetime import datetime
+
+    from functions.bookings import rules, store
+    from functions.bookings.emails import booking_emails
+    from shared.providers import Attachment, OutboundMessage, email_provider
+
+    data = event.data
+    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"]) or {}
+    emails = booking_emails(
+        event.detail_type, data, manage_url=data.get("manage_url"), staff_email=staff.get("email")
+    )
+    provider = email_provider()
+    sent = []
+    for email in emails:
+        attachments = []
+        if email.attach_ics:
+            ics = rules.ics_document(
+                booking_id=data["booking_id"],
+                summary=f"{data.get('service_name', 'Appointment')} with MilliIntell",
+                description=data.get("manage_url") or "",
+                start=datetime.fromisoformat(data["start"]),
+                end=datetime.fromisoformat(data["end"]),
+                created=event.envelope.occurred_at,
+                organizer_email=None,
+                status=data["status"],
+                sequence=int(data.get("sequence") or 0),
+                domain="milliintell",
+            )
+            attachments.append(
+                Attachment(
+                    filename="booking.ics",
+                    content_type="text/calendar",
+                    content_base64=base64.b64encode(ics).decode(),
+                )
+            )
+        result = provider.send(
+            OutboundMessage(
+                channel="email",
+                to=email.to,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                attachments=attachments,
+                dedupe_key=f"{event.event_id}:{email.to}",
+                metadata={"event_id": event.event_id, "booking_id": data["booking_id"]},
+            )
+        )
+        sent.append(result.provider_message_id)
+    return {"sent": sent}
+
+
+def _email_record(record: SQSRecord) -> None:
+    email_for_event(event=parse_sqs_record(record.raw_event))
+
+
+def send_emails(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    register_lambda_context(context)
+    return dict(
+        process_partial_response(
+            event=event, record_handler=_email_record, processor=processor, context=context
         )
     )

@@ -200,6 +200,11 @@ class BookingCreate(BaseModel):
     )
     notes: str = Field(default="", max_length=2000)
     tz: TimeZoneName = Field(description="the client's IANA time zone, for display")
+    locale: str = Field(
+        default="en-GB",
+        pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$",
+        description="the client's language for messages, e.g. en-GB, fr-FR",
+    )
 
 
 class StaffBookingCreate(BookingCreate):

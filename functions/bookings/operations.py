@@ -65,6 +65,9 @@ def event_detail(booking_id: str, data: dict[str, Any], **extra: Any) -> dict[st
         "contact_id": data.get("contact_id"),
         "whatsapp_opt_in": bool(data.get("whatsapp_opt_in")),
         "whatsapp_consent": data.get("whatsapp_consent"),
+        "locale": data.get("locale", "en-GB"),
+        "price": data.get("price"),
+        "notes": data.get("notes", ""),
         **extra,
     }
 
@@ -186,6 +189,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             "buffer_before_minutes": service.get("buffer_before_minutes", 0),
             "buffer_after_minutes": service.get("buffer_after_minutes", 0),
             "tz": request.tz,
+            "locale": request.locale,
             "customer": {
                 "name": request.customer.name,
                 "email": str(request.customer.email).lower(),
@@ -216,11 +220,14 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             data["seat_id"] = claim.seat_id
             batch.create(collection(Collections.BOOKINGS).document(booking_id), data)
             staged.clear()
+            # The manage link travels on the private bus so the confirmation
+            # email can carry it; only the token's hash is stored.
+            link = manage_url(booking_id, token)
             staged.append(
                 events.stage(
                     batch,
                     "booking.created",
-                    event_detail(booking_id, data),
+                    event_detail(booking_id, data, manage_url=link),
                     event_id=f"booking.created:{booking_id}",
                 )
             )
@@ -229,7 +236,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
                     events.stage(
                         batch,
                         "booking.confirmed",
-                        event_detail(booking_id, data),
+                        event_detail(booking_id, data, manage_url=link),
                         event_id=f"booking.confirmed:{booking_id}",
                     )
                 )
@@ -257,7 +264,12 @@ def minimum_notice(data: dict[str, Any]) -> timedelta:
 
 
 def reschedule(
-    booking_id: str, new_start: datetime, *, by_staff: bool, override: bool = False
+    booking_id: str,
+    new_start: datetime,
+    *,
+    by_staff: bool,
+    override: bool = False,
+    manage_token: str | None = None,
 ) -> dict[str, Any]:
     now = clock.now()
     new_start = _aware(new_start, "start")
@@ -307,7 +319,12 @@ def reschedule(
             events.stage(
                 batch,
                 "booking.rescheduled",
-                event_detail(booking_id, updated, previous_start=data["start_at"].isoformat()),
+                event_detail(
+                    booking_id,
+                    updated,
+                    previous_start=data["start_at"].isoformat(),
+                    manage_url=manage_url(booking_id, manage_token) if manage_token else None,
+                ),
                 event_id=f"booking.rescheduled:{booking_id}:{int(new_start.timestamp())}:{updated['sequence']}",
             )
         )

@@ -140,7 +140,7 @@ def reschedule_booking(
     booking_id: str, body: RescheduleRequest, token: str | None = TokenQuery
 ) -> BookingView:
     operations.get_for_client(booking_id, token)
-    data = operations.reschedule(booking_id, body.start, by_staff=False)
+    data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
     return views.booking_view(booking_id, data, token or "")
 
 

@@ -411,3 +411,42 @@ def test_a_booking_becomes_a_contact_with_its_consent(
     [consent] = [c.to_dict() for c in collection(Collections.CONSENTS).stream()]
     assert consent is not None
     assert consent["wording"] == "Yes, WhatsApp me about this booking."
+
+
+def _outbox(channel: str) -> list[dict[str, Any]]:
+    return [
+        doc.to_dict() or {}
+        for doc in collection(Collections.OUTBOX).stream()
+        if (doc.to_dict() or {}).get("channel") == channel
+    ]
+
+
+def test_booking_emails_reach_the_client_and_the_staff_member_once(
+    api: TestClient, catalogue: None, queues: QueueRunner, clean_stack: LocalStack
+) -> None:
+    collection(Collections.STAFF).document("alex").update({"email": "alex@milliintell.local"})
+    store.clear_cache()
+    created = book(api, "2026-12-01T10:00:00+00:00", locale="fr-FR").json()
+    # Deliver every email event twice, as SQS may.
+    sqs = clean_stack.sqs_client()
+    email_queue = clean_stack.queues["BookingsEmailQueue"].url
+    pending = sqs.receive_message(QueueUrl=email_queue, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    assert len(pending.get("Messages", [])) == 1  # booking.confirmed
+    for message in pending["Messages"]:
+        sqs.send_message(QueueUrl=email_queue, MessageBody=message["Body"])
+    queues.drain()
+    emails = {(e["to"], e["subject"]) for e in _outbox("email")}
+    assert len(_outbox("email")) == 2
+    assert ("jo@example.com", "Your booking is confirmed: Consultation") in emails
+    assert any(to == "alex@milliintell.local" for to, _ in emails)
+    [client] = [e for e in _outbox("email") if e["to"] == "jo@example.com"]
+    assert created["manage_url"] in client["text"]
+    assert "mardi 1 décembre 2026" in client["text"]  # the client's locale and zone
+    assert "50,00" in client["text"]
+    [ics] = client["attachments"]
+    assert ics["content_type"] == "text/calendar"
+
+    api.post(f"/api/bookings/{created['id']}/cancel", params={"token": created["manage_token"]})
+    queues.drain()
+    subjects = [e["subject"] for e in _outbox("email") if e["to"] == "jo@example.com"]
+    assert "Your booking is cancelled: Consultation" in subjects
