@@ -34,6 +34,10 @@ def run(port: int, host: str) -> int:
     from devstack.stack import LocalStack
 
     started = time.monotonic()
+    twilio_secret_generated = not os.environ.get("TWILIO_AUTH_TOKEN")
+    if twilio_secret_generated:
+        # Signs Twilio webhooks locally (e.g. a tunnel from the Twilio console).
+        os.environ["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
     stack = LocalStack(stage="local")
     print("Starting the Firestore, Auth and AWS (moto) emulators…", flush=True)
     stack.start()
@@ -83,7 +87,13 @@ def run(port: int, host: str) -> int:
                 else "the password in MILLI_ADMIN_PASSWORD"
             )
             + "\n  API token   make token\n"
-            f"  consumers   {', '.join(c.logical_id for c in stack.template.consumers)}\n"
+            + (
+                f"  Twilio      webhook signing secret {os.environ['TWILIO_AUTH_TOKEN']} "
+                "(generated; set TWILIO_AUTH_TOKEN to choose)\n"
+                if twilio_secret_generated
+                else "  Twilio      webhooks signed with TWILIO_AUTH_TOKEN\n"
+            )
+            + f"  consumers   {', '.join(c.logical_id for c in stack.template.consumers)}\n"
             f"  schedules   {', '.join(s.logical_id for s in stack.template.schedules)}\n"
             "Ctrl-C stops everything.\n",
             flush=True,

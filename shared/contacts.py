@@ -59,6 +59,16 @@ def _key_ref(kind: str, value: str) -> DocumentReference:
     return client().collection(CONTACT_KEYS).document(digest)
 
 
+def find_by_phone(phone: str) -> tuple[str, dict[str, Any]] | None:
+    """The contact with this E.164 phone, as (id, document), if any."""
+    key = _key_ref("phone", phone).get()
+    if not key.exists:
+        return None
+    contact_id = str((key.to_dict() or {})["contact_id"])
+    snapshot = collection(Collections.CONTACTS).document(contact_id).get()
+    return (contact_id, snapshot.to_dict() or {}) if snapshot.exists else None
+
+
 def upsert_contact(
     *,
     name: str | None = None,
@@ -71,7 +81,8 @@ def upsert_contact(
     """Create or update the contact for this email/phone; returns its id.
 
     `also(transaction, contact_id)` runs inside the same transaction, after
-    the reads, so a caller can stage an event that commits with the contact.
+    this function's reads and before its writes, so a caller can read (first)
+    and write (then) things that commit with the contact, e.g. stage an event.
     """
     if not email and not phone:
         raise ValueError("a contact needs an email or a phone")
@@ -92,6 +103,9 @@ def upsert_contact(
         contact_id = contact_id or uuid.uuid4().hex
         contact_ref = collection(Collections.CONTACTS).document(contact_id)
         existing = {} if is_new else (contact_ref.get(transaction=transaction).to_dict() or {})
+        if also is not None:
+            # Before our writes: a transaction reads everything before it writes.
+            also(transaction, contact_id)
 
         update: dict[str, Any] = {"updated_at": now}
         if is_new:
@@ -128,8 +142,6 @@ def upsert_contact(
             transaction.update(contact_ref, update)
         for ref in key_refs.values():
             transaction.set(ref, {"contact_id": contact_id}, merge=True)
-        if also is not None:
-            also(transaction, contact_id)
         return contact_id
 
     return run_transaction(work)

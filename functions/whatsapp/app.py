@@ -3,7 +3,10 @@
 from mangum import Mangum
 
 from functions.whatsapp.routes import router
+from functions.whatsapp.webhooks import router as webhooks
 from shared.web import create_app
 
-app = create_app("whatsapp", [router], description="WhatsApp opt-in and public configuration")
+app = create_app(
+    "whatsapp", [router, webhooks], description="WhatsApp opt-in, public configuration, webhooks"
+)
 handler = Mangum(app, lifespan="off")

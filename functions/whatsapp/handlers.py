@@ -1,7 +1,9 @@
 """WhatsApp queue consumers (Lambda entry points).
 
-`notify` receives the events routed to WhatsappNotifyQueue (template.yaml)
-and sends the template message each one calls for. SQS delivers at least
+`notify` receives the events routed to WhatsappNotifyQueue (template.yaml):
+booking confirmations, changes and reminders, and opt-in confirmations; it
+sends the template each one calls for, to people who opted in and did not
+opt out since. SQS delivers at least
 once, so each event is handled once per consumer (idempotency on its event
 id), and the outbound message carries the event id as its dedupe key.
 """
@@ -31,21 +33,66 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 @idempotent("event", event_key_jmespath="envelope.event_id")
 def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
+    """Send the template this event calls for, if the person may be messaged.
+
+    Every outcome is recorded in `wa_messages`: sent, skipped (with why), or
+    failed permanently (with the provider's code). Temporary provider errors
+    raise, so the queue retries and, in the end, dead-letters the event.
+    """
+    from functions.whatsapp import store
+    from functions.whatsapp.messages import may_message
+    from shared import clock
+    from shared.contacts import find_by_phone
+    from shared.providers import PermanentProviderError
+
     message = template_for(event, get_settings())
     if message is None:
-        logger.info("no WhatsApp message for this event", extra={"detail_type": event.detail_type})
-        return {"sent": False, "reason": "no template for this event"}
-    result = whatsapp_provider().send(
-        OutboundMessage(
-            channel="whatsapp",
-            to=message.to,
-            template=message.template,
-            variables=message.variables,
-            dedupe_key=f"{event.event_id}:whatsapp",
-            metadata={"event_id": event.event_id, "detail_type": event.detail_type},
+        return {"sent": False, "reason": "no WhatsApp message for this event"}
+    contact = find_by_phone(message.to)
+    consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp")
+    allowed, reason = may_message(consent, message)
+    dedupe_key = f"{event.event_id}:whatsapp"
+    record: dict[str, Any] = {
+        "direction": "out",
+        "phone": message.to,
+        "contact_id": contact[0] if contact else None,
+        "template": message.template,
+        "variables": message.variables,
+        "event_id": event.event_id,
+        "detail_type": event.detail_type,
+        "created_at": clock.now(),
+    }
+    message_id = store.outbound_id(dedupe_key)
+    if not allowed:
+        store.record_outbound(message_id, record | {"status": "skipped", "skip_reason": reason})
+        logger.info("WhatsApp message skipped", extra={"reason": reason})
+        return {"sent": False, "reason": reason}
+    try:
+        result = whatsapp_provider().send(
+            OutboundMessage(
+                channel="whatsapp",
+                to=message.to,
+                template=message.template,
+                variables=message.variables,
+                dedupe_key=dedupe_key,
+                metadata={"event_id": event.event_id, "detail_type": event.detail_type},
+            )
         )
+    except PermanentProviderError as error:
+        store.record_outbound(
+            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
+        )
+        logger.warning("WhatsApp message refused", extra={"code": error.code})
+        return {"sent": False, "reason": str(error)}
+    store.record_outbound(
+        message_id,
+        record
+        | {
+            "status": result.status,
+            "provider": result.provider,
+            "provider_message_id": result.provider_message_id,
+        },
     )
-    logger.info("WhatsApp message sent", extra={"provider_message_id": result.provider_message_id})
     return {"sent": True, "provider_message_id": result.provider_message_id}
 
 

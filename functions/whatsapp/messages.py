@@ -1,16 +1,27 @@
-"""Which WhatsApp template each event sends, and with what variables.
+"""WhatsApp message rules. Pure: no I/O.
 
-Pure mapping, no I/O: the consumer asks `template_for(event)` and sends what
-it returns. Template ids are Twilio ContentSids in the cloud (settings
-`WHATSAPP_TEMPLATE_<NAME>`); locally the template's name stands in.
+- which approved template each event sends, with which variables
+  (template ids are Twilio ContentSids, from settings
+  `WHATSAPP_TEMPLATE_<NAME>`; locally the template's name stands in);
+- whether a person may be messaged (consent);
+- STOP / START keywords;
+- the 24-hour window for free-form replies;
+- the order of delivery statuses (never back from `read` to `delivered`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.config import Settings
 from shared.events import ReceivedEvent
+
+WINDOW = timedelta(hours=24)
+STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
+START_WORDS = frozenset({"start", "unstop", "subscribe"})
 
 
 @dataclass(frozen=True)
@@ -18,11 +29,18 @@ class TemplateMessage:
     template: str
     to: str
     variables: dict[str, str]
+    # Booking events carry the consent given on the form; None for events
+    # that are themselves about consent (opt-in confirmations).
+    consent_at_booking: datetime | None = None
+    booked_with_opt_in: bool = False
 
 
-# detail-type → (template name, how to build its variables)
 TEMPLATES: dict[str, str] = {
     "whatsapp.opted_in": "opt_in_confirmation",
+    "booking.confirmed": "booking_confirmed",
+    "booking.rescheduled": "booking_rescheduled",
+    "booking.cancelled": "booking_cancelled",
+    "reminder.due": "booking_reminder",
 }
 
 
@@ -30,16 +48,97 @@ def template_id(settings: Settings, name: str) -> str:
     return settings.get(f"WHATSAPP_TEMPLATE_{name.upper()}") or name
 
 
+def _local(iso: str, tz: str) -> str:
+    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
+    return moment.strftime("%a %d %b, %H:%M")
+
+
 def template_for(event: ReceivedEvent, settings: Settings) -> TemplateMessage | None:
     """The template message this event calls for, or None when it calls for none."""
     name = TEMPLATES.get(event.detail_type)
     if name is None:
         return None
-    data = event.data
+    data: dict[str, Any] = event.data
     if event.detail_type == "whatsapp.opted_in":
         return TemplateMessage(
             template=template_id(settings, name),
             to=str(data["phone"]),
             variables={"1": str(data.get("name") or "there")},
         )
+    customer = data.get("customer") or {}
+    phone = customer.get("phone")
+    if not phone:
+        return None
+    consent = data.get("whatsapp_consent") or {}
+    consent_at = consent.get("at")
+    return TemplateMessage(
+        template=template_id(settings, name),
+        to=str(phone),
+        variables={
+            "1": str(customer.get("name") or "there"),
+            "2": str(data.get("service_name") or "your appointment"),
+            "3": _local(data["start"], str(data.get("tz") or "UTC")),
+        },
+        consent_at_booking=datetime.fromisoformat(consent_at)
+        if isinstance(consent_at, str)
+        else consent_at,
+        booked_with_opt_in=bool(data.get("whatsapp_opt_in")),
+    )
+
+
+def may_message(
+    contact_consent: dict[str, Any] | None, message: TemplateMessage
+) -> tuple[bool, str]:
+    """(allowed, reason). Opt-in recorded and no later opt-out, on any path.
+
+    `contact_consent` is the contact's latest WhatsApp consent
+    ({"state", "at"}), or None when no contact or consent is known yet.
+    """
+    state = (contact_consent or {}).get("state")
+    at = (contact_consent or {}).get("at")
+    if message.consent_at_booking is None and not message.booked_with_opt_in:
+        if message.template and state == "opted_in":
+            return True, "opted in"
+        if state == "opted_out":
+            return False, "opted out"
+        return False, "no WhatsApp opt-in recorded"
+    if state == "opted_out" and (
+        message.consent_at_booking is None or at is None or at >= message.consent_at_booking
+    ):
+        return False, "opted out after booking"
+    return True, "opted in on the booking form"
+
+
+def keyword(body: str) -> str | None:
+    """ "stop" or "start" when the whole message is such a keyword (any case)."""
+    word = body.strip().strip(".!").lower()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
     return None
+
+
+def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW
+
+
+STATUS_RANK = {
+    "accepted": 0,
+    "queued": 0,
+    "sending": 0,
+    "sent": 1,
+    "delivered": 2,
+    "undelivered": 2,
+    "failed": 2,
+    "read": 3,
+}
+
+
+def status_moves_forward(current: str | None, new: str) -> bool:
+    """Callbacks arrive out of order: apply one only if it moves the status on."""
+    if new not in STATUS_RANK:
+        return False
+    if current is None or current not in STATUS_RANK:
+        return True
+    return STATUS_RANK[new] > STATUS_RANK[current]

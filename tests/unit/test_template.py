@@ -139,8 +139,14 @@ def test_the_whatsapp_rule_pattern(stack: StackTemplate) -> None:
     [rule] = [r for r in stack.rules if r.logical_id == "WhatsappNotifyRule"]
 
     assert rule.event_pattern == {
-        "source": ["milliintell.whatsapp"],
-        "detail-type": ["whatsapp.opted_in"],
+        "source": ["milliintell.whatsapp", "milliintell.bookings"],
+        "detail-type": [
+            "whatsapp.opted_in",
+            "booking.confirmed",
+            "booking.rescheduled",
+            "booking.cancelled",
+            "reminder.due",
+        ],
     }
     assert rule.target_queues == ("WhatsappNotifyQueue",)
 

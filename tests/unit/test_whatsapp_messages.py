@@ -71,8 +71,79 @@ def test_other_events_send_nothing(settings: Settings, detail_type: str) -> None
     assert template_for(_event(detail_type, {"phone": "+447911123456"}), settings) is None
 
 
+BOOKING = {
+    "customer": {"name": "Jo", "phone": "+447911123456"},
+    "service_name": "Deep clean",
+    "start": "2026-12-01T10:00:00+00:00",
+    "tz": "Europe/London",
+    "whatsapp_opt_in": True,
+    "whatsapp_consent": {"at": "2026-11-25T09:00:00+00:00", "source": "booking_form"},
+}
+
+
 def test_every_mapped_event_builds_a_message(settings: Settings) -> None:
     for detail_type, name in TEMPLATES.items():
-        message = template_for(_event(detail_type, {"phone": "+447911123456"}), settings)
+        data = {"phone": "+447911123456"} if detail_type.startswith("whatsapp.") else BOOKING
+        message = template_for(_event(detail_type, data), settings)
         assert message is not None, detail_type
         assert message.template == name
+        assert message.to == "+447911123456"
+
+
+def test_booking_templates_carry_name_service_and_local_time(settings: Settings) -> None:
+    message = template_for(_event("reminder.due", BOOKING), settings)
+    assert message is not None
+    assert message.variables == {"1": "Jo", "2": "Deep clean", "3": "Tue 01 Dec, 10:00"}
+    assert message.booked_with_opt_in
+
+
+def test_consent_rules(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from functions.whatsapp.messages import may_message
+
+    booked = template_for(_event("booking.confirmed", BOOKING), settings)
+    assert booked is not None
+    before = datetime(2026, 11, 24, tzinfo=UTC)
+    after = datetime(2026, 11, 26, tzinfo=UTC)
+    assert may_message(None, booked)[0]
+    assert may_message({"state": "opted_out", "at": before}, booked)[0]
+    assert may_message({"state": "opted_out", "at": after}, booked) == (
+        False,
+        "opted out after booking",
+    )
+    no_opt_in = template_for(
+        _event("booking.confirmed", BOOKING | {"whatsapp_opt_in": False, "whatsapp_consent": None}),
+        settings,
+    )
+    assert no_opt_in is not None
+    assert may_message(None, no_opt_in) == (False, "no WhatsApp opt-in recorded")
+    assert may_message({"state": "opted_in", "at": before}, no_opt_in)[0]
+    assert not may_message({"state": "opted_out", "at": before}, no_opt_in)[0]
+
+
+def test_keywords_status_order_and_window() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from functions.whatsapp.messages import keyword, status_moves_forward, window_open
+
+    assert [keyword(w) for w in ("STOP", " stop. ", "Unsubscribe", "StopAll", "START", "hi")] == [
+        "stop",
+        "stop",
+        "stop",
+        "stop",
+        "start",
+        None,
+    ]
+    assert keyword("please stop sending") is None
+    assert status_moves_forward(None, "queued")
+    assert status_moves_forward("sent", "delivered")
+    assert status_moves_forward("delivered", "read")
+    assert not status_moves_forward("read", "delivered")
+    assert not status_moves_forward("delivered", "sent")
+    assert status_moves_forward("sent", "failed")
+    assert not status_moves_forward("sent", "bogus")
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    assert window_open(now - timedelta(hours=23), now)
+    assert not window_open(now - timedelta(hours=24), now)
+    assert not window_open(None, now)

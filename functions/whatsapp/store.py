@@ -1,0 +1,98 @@
+"""Firestore reads and writes of WhatsApp conversations and messages.
+
+`wa_conversations/<E.164 phone>` holds the 24-hour window and the unread
+count; `wa_messages/<id>` each message in or out (with skips and failures,
+and the reason), newest status only moving forward.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from functions.whatsapp.messages import WINDOW, status_moves_forward
+from shared.firestore import client, create_if_absent, field_filter, run_transaction
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Transaction, WriteBatch
+
+CONVERSATIONS = "wa_conversations"
+MESSAGES = "wa_messages"
+
+
+def outbound_id(dedupe_key: str) -> str:
+    return "out-" + hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
+
+
+def record_outbound(message_id: str, data: dict[str, Any]) -> bool:
+    """Store an outbound message (or skip, or failure); False if already recorded."""
+    return create_if_absent(client().collection(MESSAGES).document(message_id), data)
+
+
+def inbound_ref(sid: str) -> Any:
+    return client().collection(MESSAGES).document(f"in-{sid}")
+
+
+def add_inbound(
+    batch: Transaction | WriteBatch, sid: str, phone: str, contact_id: str, body: str, now: datetime
+) -> None:
+    from google.cloud.firestore import Increment
+
+    batch.create(
+        inbound_ref(sid),
+        {
+            "direction": "in",
+            "phone": phone,
+            "contact_id": contact_id,
+            "body": body,
+            "provider_message_id": sid,
+            "status": "received",
+            "created_at": now,
+        },
+    )
+    batch.set(
+        client().collection(CONVERSATIONS).document(phone),
+        {
+            "phone": phone,
+            "contact_id": contact_id,
+            "last_inbound_at": now,
+            "window_expires_at": now + WINDOW,
+            "last_message_at": now,
+            "last_message_preview": body[:120],
+            "unread_count": Increment(1),
+        },
+        merge=True,
+    )
+
+
+def last_inbound_at(phone: str) -> datetime | None:
+    snapshot = client().collection(CONVERSATIONS).document(phone).get()
+    value = (snapshot.to_dict() or {}).get("last_inbound_at") if snapshot.exists else None
+    return value if isinstance(value, datetime) else None
+
+
+def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -> bool:
+    """Move the message Twilio calls `sid` to `status`, unless it is already further on."""
+    query = (
+        client()
+        .collection(MESSAGES)
+        .where(filter=field_filter("provider_message_id", "==", sid))
+        .limit(1)
+    )
+    found = list(query.stream())
+    if not found:
+        return False
+    ref = found[0].reference
+
+    def work(transaction: Transaction) -> bool:
+        current = (ref.get(transaction=transaction).to_dict() or {}).get("status")
+        if not status_moves_forward(current, status):
+            return False
+        changes: dict[str, Any] = {"status": status, "status_at": now}
+        if error_code:
+            changes["error_code"] = error_code
+        transaction.update(ref, changes)
+        return True
+
+    return run_transaction(work)

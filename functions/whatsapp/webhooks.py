@@ -1,0 +1,127 @@
+"""Twilio's webhooks: inbound WhatsApp messages and delivery statuses.
+
+Both verify `X-Twilio-Signature` with Twilio's RequestValidator against the
+public URL Twilio called (PUBLIC_BASE_URL + path: what the Twilio console
+holds, whatever proxies, Netlify then API Gateway, rewrote on the way).
+Anything unsigned or wrongly signed is 403, in every stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from functions.whatsapp import store
+from functions.whatsapp.messages import keyword
+from shared import clock
+from shared.config import get_settings
+from shared.contacts import Consent, normalise_phone, upsert_contact
+from shared.events import Publisher
+from shared.logging import get_logger
+
+router = APIRouter(prefix="/twilio", tags=["twilio webhooks"])
+events = Publisher("whatsapp")
+logger = get_logger("whatsapp")
+TWIML = "application/xml"
+STOP_REPLY = "You will get no more WhatsApp messages from us. Reply START to subscribe again."
+START_REPLY = "You are subscribed to WhatsApp messages from us again. Reply STOP to opt out."
+
+
+async def verified_params(request: Request) -> dict[str, str]:
+    """The form Twilio posted, or 403 when its signature does not match."""
+    from twilio.request_validator import RequestValidator
+
+    token = get_settings().get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("x-twilio-signature")
+    body = (await request.body()).decode("utf-8", errors="replace")
+    params = dict(parse_qsl(body, keep_blank_values=True))
+    url = get_settings().public_base_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not token or not signature or not RequestValidator(token).validate(url, params, signature):
+        logger.warning("refused a Twilio webhook with a bad signature", extra={"url": url})
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "invalid Twilio signature")
+    return params
+
+
+def twiml(reply: str | None = None) -> Response:
+    inner = f"<Message>{escape(reply)}</Message>" if reply else ""
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>', 200, media_type=TWIML
+    )
+
+
+def _handle_inbound(params: dict[str, str]) -> str | None:
+    """Store the message, honour STOP/START, open the window; the reply to send, if any."""
+    sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
+    sender = params.get("From", "").removeprefix("whatsapp:")
+    body = params.get("Body", "")
+    if not sid or not sender:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and From are required")
+    phone = normalise_phone(sender, field="From")
+    now = clock.now()
+    word = keyword(body)
+    consent = None
+    if word is not None:
+        consent = Consent(
+            channel="whatsapp",
+            action="opt_out" if word == "stop" else "opt_in",
+            source="whatsapp_keyword",
+            wording=f"Sent '{body.strip()}' on WhatsApp",
+            at=now,
+        )
+    staged = []
+    duplicate = False
+
+    def record(transaction: Any, contact_id: str) -> None:
+        nonlocal duplicate
+        if store.inbound_ref(sid).get(transaction=transaction).exists:
+            duplicate = True  # Twilio retried a webhook we already took
+            return
+        store.add_inbound(transaction, sid, phone, contact_id, body, now)
+        staged.append(
+            events.stage(
+                transaction,
+                "message.received",
+                {
+                    "contact_id": contact_id,
+                    "phone": phone,
+                    "body": body,
+                    "sid": sid,
+                    "keyword": word,
+                },
+                event_id=f"message.received:{sid}",
+            )
+        )
+
+    upsert_contact(phone=phone, source="whatsapp", consent=consent, also=record)
+    events.flush(staged)
+    if duplicate or word is None:
+        return None
+    return STOP_REPLY if word == "stop" else START_REPLY
+
+
+@router.post("/inbound", summary="Twilio calls this for each inbound WhatsApp message")
+async def twilio_inbound(request: Request) -> Response:
+    params = await verified_params(request)
+    reply = await run_in_threadpool(_handle_inbound, params)
+    return twiml(reply)
+
+
+@router.post("/status", summary="Twilio calls this as a message is sent, delivered and read")
+async def twilio_status(request: Request) -> Response:
+    params = await verified_params(request)
+    sid = params.get("MessageSid", "")
+    new_status = params.get("MessageStatus", "")
+    if not sid or not new_status:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus are required"
+        )
+    await run_in_threadpool(
+        store.apply_status, sid, new_status, params.get("ErrorCode") or None, clock.now()
+    )
+    return Response(status_code=204)

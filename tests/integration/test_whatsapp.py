@@ -1,0 +1,175 @@
+"""WhatsApp on the emulators: Twilio's webhooks with real signatures, STOP and
+START honoured on every path, out-of-order statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from twilio.request_validator import RequestValidator
+
+from devstack.runner import QueueRunner, ScheduleRunner
+from devstack.stack import LocalStack
+from functions.bookings import store as bookings_store
+from shared.clock import FixedClock, use_clock
+from shared.config import reset_settings
+from shared.firestore import Collections, client, collection
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "twilio-test-token-not-secret"
+BASE = "http://127.0.0.1:8000"
+INBOUND = "/api/whatsapp/twilio/inbound"
+STATUS = "/api/whatsapp/twilio/status"
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+HOURS = [{"start": "09:00", "end": "17:00"}]
+
+
+@pytest.fixture
+def twilio(clean_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE)
+    reset_settings()
+    bookings_store.clear_cache()
+    collection(Collections.STAFF).document("alex").set(
+        {
+            "name": "Alex",
+            "time_zone": "Europe/London",
+            "active": True,
+            "overrides": [],
+            "weekly_hours": {d: HOURS for d in ("mon", "tue", "wed", "thu", "fri")},
+        }
+    )
+    collection(Collections.SERVICES).document("hour").set(
+        {
+            "name": "Consultation",
+            "duration_minutes": 60,
+            "price": {"amount": 0, "currency": "GBP"},
+            "minimum_notice_minutes": 60,
+            "booking_window_days": 30,
+            "slot_interval_minutes": 60,
+            "seats": 1,
+            "active": True,
+            "staff_ids": ["alex"],
+        }
+    )
+    with use_clock(FixedClock(NOW)):
+        yield
+    bookings_store.clear_cache()
+
+
+def signed(path: str, params: dict[str, str], url: str | None = None) -> dict[str, str]:
+    signature = RequestValidator(TOKEN).compute_signature(url or BASE + path, params)
+    return {"X-Twilio-Signature": signature}
+
+
+def inbound(api: TestClient, body: str, sid: str, phone: str = "+447911123456") -> Any:
+    params = {
+        "MessageSid": sid,
+        "From": f"whatsapp:{phone}",
+        "To": "whatsapp:+14155238886",
+        "Body": body,
+    }
+    return api.post(INBOUND, data=params, headers=signed(INBOUND, params))
+
+
+def wa_messages() -> list[dict[str, Any]]:
+    return [doc.to_dict() or {} for doc in client().collection("wa_messages").stream()]
+
+
+def test_signatures_are_checked(api: TestClient, twilio: None) -> None:
+    params = {"MessageSid": "SM1", "From": "whatsapp:+447911123456", "Body": "hi"}
+    assert api.post(INBOUND, data=params, headers=signed(INBOUND, params)).status_code == 200
+    assert api.post(INBOUND, data=params).status_code == 403  # missing
+    assert (
+        api.post(INBOUND, data=params, headers={"X-Twilio-Signature": "bm9wZQ=="}).status_code
+        == 403
+    )
+    elsewhere = signed(INBOUND, params, url="https://evil.example.com" + INBOUND)
+    assert api.post(INBOUND, data=params, headers=elsewhere).status_code == 403  # URL mismatch
+    altered = params | {"Body": "hi, and something else"}
+    assert api.post(INBOUND, data=altered, headers=signed(INBOUND, params)).status_code == 403
+    assert api.post(STATUS, data={"MessageSid": "SM1", "MessageStatus": "read"}).status_code == 403
+
+
+def test_an_inbound_message_is_stored_once_and_opens_the_window(
+    api: TestClient, twilio: None
+) -> None:
+    response = inbound(api, "Hello, can I move my booking?", "SM100")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert response.text.endswith("<Response></Response>")
+    assert inbound(api, "Hello, can I move my booking?", "SM100").status_code == 200  # a retry
+    [message] = [m for m in wa_messages() if m["direction"] == "in"]
+    assert message["body"] == "Hello, can I move my booking?"
+    conversation = client().collection("wa_conversations").document("+447911123456").get().to_dict()
+    assert conversation is not None
+    assert conversation["unread_count"] == 1
+    assert conversation["window_expires_at"] == NOW + timedelta(hours=24)
+    contact = collection(Collections.CONTACTS).document(message["contact_id"]).get().to_dict()
+    assert contact is not None
+    assert contact["phone"] == "+447911123456"  # a lead made from the message
+
+
+def test_stop_is_honoured_on_whatsapp_while_email_still_goes_and_start_restores(
+    api: TestClient, twilio: None, queues: QueueRunner, schedules: ScheduleRunner
+) -> None:
+    body = {
+        "service_id": "hour",
+        "start": "2026-12-02T10:00:00+00:00",
+        "tz": "Europe/London",
+        "customer": {"name": "Jo", "email": "jo@example.com", "phone": "+447911123456"},
+        "whatsapp_opt_in": True,
+    }
+    created = api.post("/api/bookings", json=body)
+    assert created.status_code == 201, created.text
+    queues.drain()
+    sent = [m for m in wa_messages() if m.get("template") == "booking_confirmed"]
+    assert [m["status"] for m in sent] == ["recorded"]
+
+    reply = inbound(api, "STOP", "SM200")
+    assert "no more WhatsApp messages" in reply.text
+    [stopped] = [
+        c.to_dict()
+        for c in collection(Collections.CONSENTS).stream()
+        if (c.to_dict() or {})["action"] == "opt_out"
+    ]
+    assert stopped is not None
+    assert stopped["source"] == "whatsapp_keyword"
+
+    [reminders] = [s for s in schedules.schedules if "Reminders" in s.logical_id]
+    with use_clock(FixedClock(datetime(2026, 12, 1, 10, 5, tzinfo=UTC))):
+        schedules.fire(reminders)
+    queues.drain()
+    [skipped] = [m for m in wa_messages() if m.get("template") == "booking_reminder"]
+    assert (skipped["status"], skipped["skip_reason"]) == ("skipped", "opted out after booking")
+    emails = [doc.to_dict() or {} for doc in collection(Collections.OUTBOX).stream()]
+    assert any(e["channel"] == "email" and e["subject"].startswith("Reminder") for e in emails)
+
+    assert "subscribed to WhatsApp messages from us again" in inbound(api, "start", "SM201").text
+    with use_clock(FixedClock(datetime(2026, 12, 2, 8, 5, tzinfo=UTC))):
+        schedules.fire(reminders)
+    queues.drain()
+    statuses = sorted(m["status"] for m in wa_messages() if m.get("template") == "booking_reminder")
+    assert statuses == ["recorded", "skipped"]
+
+
+def test_status_callbacks_only_move_forward(api: TestClient, twilio: None) -> None:
+    client().collection("wa_messages").document("out-x").set(
+        {"direction": "out", "provider_message_id": "SM300", "status": "queued"}
+    )
+
+    def report(status: str, **extra: str) -> int:
+        params = {"MessageSid": "SM300", "MessageStatus": status, **extra}
+        return int(api.post(STATUS, data=params, headers=signed(STATUS, params)).status_code)
+
+    assert report("delivered") == 204
+    assert report("sent") == 204  # late, ignored
+    assert report("read") == 204
+    assert report("delivered") == 204  # late, ignored
+    doc = client().collection("wa_messages").document("out-x").get().to_dict()
+    assert doc is not None
+    assert doc["status"] == "read"
