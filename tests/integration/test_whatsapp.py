@@ -173,3 +173,77 @@ def test_status_callbacks_only_move_forward(api: TestClient, twilio: None) -> No
     doc = client().collection("wa_messages").document("out-x").get().to_dict()
     assert doc is not None
     assert doc["status"] == "read"
+
+
+SID = "AC" + "0" * 32
+TWILIO_MESSAGES = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+
+
+@pytest.fixture
+def real_twilio(twilio: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real Twilio adapter, its HTTP answered by `responses`."""
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
+    monkeypatch.setenv("TWILIO_WHATSAPP_FROM", "+14155238886")
+    reset_settings()
+
+
+def _opt_in(api: TestClient) -> None:
+    response = api.post(
+        "/api/whatsapp/opt-in",
+        json={"phone": "+447911123456", "consent_text": "Yes, message me on WhatsApp please."},
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_a_provider_failing_three_times_then_succeeding_delivers_once(
+    api: TestClient, real_twilio: None, queues: QueueRunner
+) -> None:
+    import responses
+
+    _opt_in(api)
+    with responses.RequestsMock() as mock:
+        for _ in range(3):
+            mock.post(TWILIO_MESSAGES, json={"message": "busy", "code": 20500}, status=500)
+        mock.post(TWILIO_MESSAGES, json={"sid": "SM900", "status": "queued"}, status=201)
+        queues.drain()
+        assert len(mock.calls) == 4
+    [sent] = [m for m in wa_messages() if m.get("template") == "opt_in_confirmation"]
+    assert (sent["status"], sent["provider_message_id"]) == ("queued", "SM900")
+
+
+def test_a_provider_failing_forever_ends_in_the_dead_letter_queue(
+    api: TestClient, real_twilio: None, queues: QueueRunner, clean_stack: LocalStack
+) -> None:
+    import json
+
+    import responses
+
+    _opt_in(api)
+    with responses.RequestsMock() as mock:
+        mock.post(TWILIO_MESSAGES, json={"message": "down", "code": 20500}, status=500)
+        queues.drain()
+        assert len(mock.calls) == 5  # maxReceiveCount in template.yaml
+    sqs = clean_stack.sqs_client()
+    dead = sqs.receive_message(
+        QueueUrl=clean_stack.queues["WhatsappNotifyDLQ"].url, MaxNumberOfMessages=10
+    ).get("Messages", [])
+    assert [json.loads(m["Body"])["detail-type"] for m in dead] == ["whatsapp.opted_in"]
+    assert [m for m in wa_messages() if m.get("direction") == "out"] == []
+
+
+def test_a_permanent_refusal_is_recorded_and_not_retried(
+    api: TestClient, real_twilio: None, queues: QueueRunner
+) -> None:
+    import responses
+
+    _opt_in(api)
+    with responses.RequestsMock() as mock:
+        mock.post(
+            TWILIO_MESSAGES,
+            json={"message": "outside the allowed window", "code": 63016, "status": 400},
+            status=400,
+        )
+        queues.drain()
+        assert len(mock.calls) == 1
+    [failed] = [m for m in wa_messages() if m.get("direction") == "out"]
+    assert (failed["status"], failed["error_code"]) == ("failed", "63016")
