@@ -48,3 +48,10 @@ class Invalid(AppError):
     @classmethod
     def field(cls, field: str, message: str, location: str = "body") -> Invalid:
         return cls(f"{field}: {message}", [FieldProblem(field, message, location)])
+
+
+class Unavailable(AppError):
+    """A provider or dependency failed for now; the caller may retry."""
+
+    status_code = 503
+    code = "unavailable"

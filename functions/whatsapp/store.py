@@ -96,3 +96,11 @@ def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -
         return True
 
     return run_transaction(work)
+
+
+def touch_conversation(phone: str, now: datetime, preview: str) -> None:
+    """An outbound message moves the conversation up the inbox (without opening the window)."""
+    client().collection(CONVERSATIONS).document(phone).set(
+        {"phone": phone, "last_message_at": now, "last_message_preview": preview[:120]},
+        merge=True,
+    )

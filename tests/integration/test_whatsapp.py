@@ -247,3 +247,57 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(
         assert len(mock.calls) == 1
     [failed] = [m for m in wa_messages() if m.get("direction") == "out"]
     assert (failed["status"], failed["error_code"]) == ("failed", "63016")
+
+
+def test_the_staff_inbox(api: TestClient, twilio: None, clean_stack: LocalStack) -> None:
+    from firebase_admin import auth
+
+    from devstack.tokens import sign_in, sign_up
+    from shared.auth import firebase_app
+
+    uid = sign_up(clean_stack.auth_host, "desk@example.com", "pass-word-123")
+    auth.set_custom_user_claims(uid, {"role": "staff"}, app=firebase_app())
+    token = sign_in(clean_stack.auth_host, "desk@example.com", "pass-word-123")
+    staff = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/whatsapp/admin/conversations").status_code == 401
+
+    inbound(api, "Is there parking?", "SM400")
+    with use_clock(FixedClock(NOW + timedelta(minutes=1))):
+        inbound(api, "Hi!", "SM401", phone="+447400123456")
+    [first, second] = api.get("/api/whatsapp/admin/conversations", headers=staff).json()["items"]
+    assert first["phone"] == "+447400123456"  # newest first
+    assert (second["unread_count"], second["window_open"]) == (1, True)
+
+    thread = "/api/whatsapp/admin/conversations/+447911123456"
+    sent = api.post(f"{thread}/reply", headers=staff, json={"text": "Yes, two spaces."})
+    assert sent.status_code == 200, sent.text
+    outbox = [doc.to_dict() or {} for doc in collection(Collections.OUTBOX).stream()]
+    assert [(m["to"], m["text"]) for m in outbox] == [("+447911123456", "Yes, two spaces.")]
+    messages = api.get(f"{thread}/messages", headers=staff, params={"limit": 1}).json()
+    assert [m["body"] for m in messages["items"]] == ["Yes, two spaces."]
+    assert messages["next_cursor"]
+    older = api.get(
+        f"{thread}/messages", headers=staff, params={"limit": 5, "cursor": messages["next_cursor"]}
+    ).json()
+    assert [m["body"] for m in older["items"]] == ["Is there parking?"]
+
+    assert api.post(f"{thread}/read", headers=staff).status_code == 204
+    conversations = api.get("/api/whatsapp/admin/conversations", headers=staff).json()["items"]
+    assert {c["phone"]: c["unread_count"] for c in conversations}["+447911123456"] == 0
+
+    with use_clock(FixedClock(NOW + timedelta(hours=25))):
+        closed = api.post(f"{thread}/reply", headers=staff, json={"text": "Still there?"})
+        assert closed.status_code == 409
+        assert "24-hour window" in closed.json()["error"]["message"]
+        template = api.post(
+            f"{thread}/reply",
+            headers=staff,
+            json={"template": "booking_reminder", "variables": {"1": "Jo"}},
+        )
+        assert template.status_code == 200, template.text
+    both = api.post(f"{thread}/reply", headers=staff, json={"text": "x", "template": "y"})
+    assert both.status_code == 422
+
+    inbound(api, "STOP", "SM402")
+    refused = api.post(f"{thread}/reply", headers=staff, json={"text": "Sorry to see you go"})
+    assert refused.status_code == 409

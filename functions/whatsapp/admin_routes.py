@@ -1,0 +1,195 @@
+"""The staff WhatsApp inbox under /api/whatsapp/admin (role staff or admin):
+conversations, a conversation's messages, replies, and marking read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from functions.whatsapp import store
+from functions.whatsapp.messages import template_id, window_open
+from shared import clock
+from shared.auth import StaffUser, require_role
+from shared.config import get_settings
+from shared.contacts import find_by_phone, normalise_phone
+from shared.errors import Conflict, Invalid, NotFound, Unavailable
+from shared.firestore import InvalidCursor, client, field_filter, paginate
+
+staff_only = require_role("staff", "admin")
+inbox = APIRouter(prefix="/admin", tags=["staff inbox"], dependencies=[Depends(staff_only)])
+
+
+class ConversationOut(BaseModel):
+    phone: str
+    contact_id: str | None
+    name: str | None
+    last_message_at: datetime | None
+    last_message_preview: str
+    unread_count: int
+    window_open: bool
+    whatsapp_consent: str = Field(description="opted_in, opted_out or unknown")
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    direction: str
+    body: str | None = None
+    template: str | None = None
+    status: str
+    skip_reason: str | None = None
+    error_code: str | None = None
+    created_at: datetime | None = None
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, min_length=1, max_length=1600)
+    template: str | None = Field(default=None, min_length=1, max_length=64)
+    variables: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Reply:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("send either text (inside the 24-hour window) or a template")
+        return self
+
+
+def _phone(value: str) -> str:
+    return normalise_phone(value, field="phone")
+
+
+def _conversation_out(data: dict[str, Any]) -> ConversationOut:
+    contact = find_by_phone(data["phone"])
+    consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp") or {}
+    return ConversationOut(
+        phone=data["phone"],
+        contact_id=data.get("contact_id"),
+        name=(contact[1] if contact else {}).get("name"),
+        last_message_at=data.get("last_message_at"),
+        last_message_preview=data.get("last_message_preview", ""),
+        unread_count=int(data.get("unread_count", 0)),
+        window_open=window_open(data.get("last_inbound_at"), clock.now()),
+        whatsapp_consent=str(consent.get("state", "unknown")),
+    )
+
+
+@inbox.get("/conversations", summary="Conversations, most recent first")
+def list_conversations(
+    limit: int = Query(default=30, ge=1, le=100), cursor: str | None = None
+) -> ConversationPage:
+    query = (
+        client().collection(store.CONVERSATIONS).order_by("last_message_at", direction="DESCENDING")
+    )
+    try:
+        page = paginate(query, limit, cursor)
+    except InvalidCursor as error:
+        raise Invalid.field("cursor", str(error), "query") from error
+    return ConversationPage(
+        items=[_conversation_out(doc.to_dict() or {}) for doc in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@inbox.get("/conversations/{phone}/messages", summary="A conversation's messages, newest first")
+def list_messages(
+    phone: str, limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None
+) -> MessagePage:
+    query = (
+        client()
+        .collection(store.MESSAGES)
+        .where(filter=field_filter("phone", "==", _phone(phone)))
+        .order_by("created_at", direction="DESCENDING")
+    )
+    try:
+        page = paginate(query, limit, cursor)
+    except InvalidCursor as error:
+        raise Invalid.field("cursor", str(error), "query") from error
+    return MessagePage(
+        items=[MessageOut(id=doc.id, **(doc.to_dict() or {})) for doc in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@inbox.post(
+    "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
+)
+def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> MessageOut:
+    from shared.providers import (
+        OutboundMessage,
+        PermanentProviderError,
+        TemporaryProviderError,
+        whatsapp_provider,
+    )
+
+    phone = _phone(phone)
+    contact = find_by_phone(phone)
+    consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp") or {}
+    if consent.get("state") == "opted_out":
+        raise Conflict("this person opted out of WhatsApp messages (they can send START)")
+    now = clock.now()
+    if body.text is not None and not window_open(store.last_inbound_at(phone), now):
+        raise Conflict(
+            "the 24-hour window since their last message has closed; send an approved template"
+        )
+    template = template_id(get_settings(), body.template) if body.template else None
+    dedupe_key = f"reply:{uuid.uuid4().hex}"
+    record: dict[str, Any] = {
+        "direction": "out",
+        "phone": phone,
+        "contact_id": contact[0] if contact else None,
+        "body": body.text,
+        "template": template,
+        "variables": body.variables,
+        "sent_by": user.uid,
+        "created_at": now,
+    }
+    message_id = store.outbound_id(dedupe_key)
+    try:
+        result = whatsapp_provider().send(
+            OutboundMessage(
+                channel="whatsapp",
+                to=phone,
+                text=body.text,
+                template=template,
+                variables=body.variables,
+                dedupe_key=dedupe_key,
+            )
+        )
+    except TemporaryProviderError as error:
+        raise Unavailable(f"WhatsApp is not answering right now; try again ({error})") from error
+    except PermanentProviderError as error:
+        store.record_outbound(
+            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
+        )
+        raise Invalid.field("text" if body.text else "template", str(error)) from error
+    record |= {
+        "status": result.status,
+        "provider": result.provider,
+        "provider_message_id": result.provider_message_id,
+    }
+    store.record_outbound(message_id, record)
+    store.touch_conversation(phone, now, body.text or f"[template {template}]")
+    return MessageOut(id=message_id, **record)
+
+
+@inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")
+def mark_read(phone: str) -> None:
+    ref = client().collection(store.CONVERSATIONS).document(_phone(phone))
+    if not ref.get().exists:
+        raise NotFound("no conversation with this number")
+    ref.update({"unread_count": 0})
