@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.whatsapp.messages import template_for
+from functions.whatsapp.pacing import Pacer, share_of_rate
 from shared.config import get_settings
 from shared.events import ReceivedEvent, parse_sqs_record
 from shared.idempotency import idempotent, register_lambda_context
@@ -28,6 +29,16 @@ from shared.logging import get_logger
 from shared.providers import OutboundMessage, whatsapp_provider
 
 logger = get_logger("whatsapp")
+_pacers: list[Pacer] = []
+
+
+def _pacer() -> Pacer:
+    """One pacer per warm function instance (sends are paced across its invocations)."""
+    if not _pacers:
+        _pacers.append(Pacer(share_of_rate(get_settings().get("WHATSAPP_SENDS_PER_SECOND"))))
+    return _pacers[0]
+
+
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -67,6 +78,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
         store.record_outbound(message_id, record | {"status": "skipped", "skip_reason": reason})
         logger.info("WhatsApp message skipped", extra={"reason": reason})
         return {"sent": False, "reason": reason}
+    _pacer().wait()
     try:
         result = whatsapp_provider().send(
             OutboundMessage(
