@@ -78,6 +78,7 @@ bench: install ## run every benchmark and print its figures (a missed target exi
 	-$(BIN)/python bench/cold_start.py
 	-$(BIN)/python bench/availability.py
 	-$(BIN)/python bench/booking_api.py
+	-$(BIN)/python bench/messaging.py
 
 # ------------------------------------------------------------------ deploy
 # `sam build` runs `make build-<LogicalId>` for each function (BuildMethod: makefile).
