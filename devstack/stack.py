@@ -8,7 +8,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from devstack.aws import QueueAddress, provision
 from devstack.processes import (
@@ -88,27 +88,25 @@ class LocalStack:
         self.queues = provision(self.template, BUS_NAME, self.events_client(), self.sqs_client())
         return self.queues
 
-    def events_client(self) -> EventBridgeClient:
+    def _aws(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(
-            "events",
+        make_client: Any = boto3.client  # its stubs want a literal service name
+        return make_client(
+            service,
             endpoint_url=self.aws_endpoint,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def events_client(self) -> EventBridgeClient:
+        client: EventBridgeClient = self._aws("events")
+        return client
 
     def sqs_client(self) -> SQSClient:
-        import boto3
-
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
+        client: SQSClient = self._aws("sqs")
+        return client
 
     def wipe(self) -> None:
         """Empty Firestore, Auth and every queue (between tests)."""

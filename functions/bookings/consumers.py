@@ -10,23 +10,12 @@ delivers it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-
-from shared.events import ReceivedEvent, parse_sqs_record
+from shared.consumers import event_consumer
+from shared.events import ReceivedEvent
 from shared.firestore import Collections, collection
-from shared.idempotency import idempotent, register_lambda_context
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-    from aws_lambda_powertools.utilities.typing import LambdaContext
-
-processor = BatchProcessor(event_type=EventType.SQS)
+from shared.idempotency import idempotent
 
 
 @idempotent("event", event_key_jmespath="envelope.event_id")
@@ -57,17 +46,7 @@ def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
     return {"contact_id": contact_id}
 
 
-def _record(record: SQSRecord) -> None:
-    record_contact(event=parse_sqs_record(record.raw_event))
-
-
-def record_contacts(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    register_lambda_context(context)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=_record, processor=processor, context=context
-        )
-    )
+record_contacts = event_consumer(record_contact)
 
 
 # ------------------------------------------------------------ emails
@@ -126,14 +105,4 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     return {"sent": sent}
 
 
-def _email_record(record: SQSRecord) -> None:
-    email_for_event(event=parse_sqs_record(record.raw_event))
-
-
-def send_emails(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    register_lambda_context(context)
-    return dict(
-        process_partial_response(
-            event=event, record_handler=_email_record, processor=processor, context=context
-        )
-    )
+send_emails = event_consumer(email_for_event)

@@ -12,19 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from functions.whatsapp.messages import template_for
 from functions.whatsapp.pacing import Pacer, share_of_rate
 from shared.config import get_settings
-from shared.events import ReceivedEvent, parse_sqs_record
-from shared.idempotency import idempotent, register_lambda_context
+from shared.consumers import event_consumer
+from shared.events import ReceivedEvent
+from shared.idempotency import idempotent
 from shared.logging import get_logger
 from shared.providers import OutboundMessage, whatsapp_provider
 
@@ -37,9 +30,6 @@ def _pacer() -> Pacer:
     if not _pacers:
         _pacers.append(Pacer(share_of_rate(get_settings().get("WHATSAPP_SENDS_PER_SECOND"))))
     return _pacers[0]
-
-
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @idempotent("event", event_key_jmespath="envelope.event_id")
@@ -108,15 +98,8 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     return {"sent": True, "provider_message_id": result.provider_message_id}
 
 
-def handle_record(record: SQSRecord) -> None:
-    send_for_event(event=parse_sqs_record(record.raw_event))
-
-
-@logger.inject_lambda_context
-def notify(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _check_credentials() -> None:
     get_settings().require("whatsapp")
-    register_lambda_context(context)
-    response = process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
-    return dict(response)
+
+
+notify = logger.inject_lambda_context(event_consumer(send_for_event, before=_check_credentials))
