@@ -222,24 +222,11 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             staged.clear()
             # The manage link travels on the private bus so the confirmation
             # email can carry it; only the token's hash is stored.
-            link = manage_url(booking_id, token)
-            staged.append(
-                events.stage(
-                    batch,
-                    "booking.created",
-                    event_detail(booking_id, data, manage_url=link),
-                    event_id=f"booking.created:{booking_id}",
-                )
+            detail = event_detail(booking_id, data, manage_url=manage_url(booking_id, token))
+            kinds = ["booking.created"] + (["booking.confirmed"] if status == "confirmed" else [])
+            staged.extend(
+                events.stage(batch, kind, detail, event_id=f"{kind}:{booking_id}") for kind in kinds
             )
-            if status == "confirmed":
-                staged.append(
-                    events.stage(
-                        batch,
-                        "booking.confirmed",
-                        event_detail(booking_id, data, manage_url=link),
-                        event_id=f"booking.confirmed:{booking_id}",
-                    )
-                )
 
         try:
             _claim_and_write(booking_id, staff_id, request.service_id, service, start, end, write)
@@ -400,9 +387,7 @@ def change_status(
         return data, staged
 
     data, staged = run_transaction(work)
-    if new_status in ("cancelled", "no_show", "completed") or (
-        new_status == "cancelled" and data.get("seat_id")
-    ):
+    if new_status in ("cancelled", "no_show", "completed"):
         _free_time(data)
     events.flush([staged])
     return data

@@ -90,11 +90,8 @@ def active_bookings_overlapping(
             .where(filter=field_filter("start_at", ">=", start - longest))
             .where(filter=field_filter("start_at", "<", end))
         )
-        results += [
-            doc.to_dict() or {}
-            for doc in query.stream()
-            if (doc.to_dict() or {}).get("staff_id") in staff_ids
-        ]
+        documents = (doc.to_dict() or {} for doc in query.stream())
+        results += [data for data in documents if data.get("staff_id") in staff_ids]
     return results
 
 
