@@ -18,12 +18,27 @@ STAGES: tuple[Stage, ...] = ("local", "test", "prod")
 
 EMULATOR_VARIABLES = ("FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST")
 
+WhatsappProvider = Literal["twilio", "meta"]
+WHATSAPP_PROVIDERS: tuple[WhatsappProvider, ...] = ("twilio", "meta")
+
 # Credentials each capability needs in production; a capability's function
-# calls `settings.require(...)` for its own list at start-up.
+# calls `settings.require(...)` for its own list at start-up. WhatsApp's
+# depend on WHATSAPP_PROVIDER: what sending needs, and what checking the
+# provider's webhooks needs.
 PROVIDER_CREDENTIALS: dict[str, tuple[str, ...]] = {
     "email": ("SENDGRID_API_KEY", "EMAIL_FROM"),
-    "whatsapp": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM"),
 }
+WHATSAPP_CREDENTIALS: dict[str, dict[WhatsappProvider, tuple[str, ...]]] = {
+    "whatsapp": {
+        "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM"),
+        "meta": ("META_ACCESS_TOKEN", "META_PHONE_NUMBER_ID"),
+    },
+    "whatsapp_webhooks": {
+        "twilio": ("TWILIO_AUTH_TOKEN",),
+        "meta": ("META_APP_SECRET", "META_VERIFY_TOKEN"),
+    },
+}
+KNOWN_PROVIDERS = (*PROVIDER_CREDENTIALS, *WHATSAPP_CREDENTIALS)
 
 
 class ConfigError(RuntimeError):
@@ -38,6 +53,7 @@ class Settings:
     cors_allow_origins: tuple[str, ...]
     public_base_url: str
     environ: dict[str, str] = field(repr=False, compare=False)
+    whatsapp_provider: WhatsappProvider = "twilio"
 
     @property
     def is_local(self) -> bool:
@@ -51,20 +67,26 @@ class Settings:
         value = self.environ.get(name, "").strip()
         return value or None
 
+    def credentials(self, provider: str) -> tuple[str, ...]:
+        """The variables `provider` ("email", "whatsapp", "whatsapp_webhooks") needs."""
+        if provider in WHATSAPP_CREDENTIALS:
+            return WHATSAPP_CREDENTIALS[provider][self.whatsapp_provider]
+        return PROVIDER_CREDENTIALS[provider]
+
     def has_credentials(self, provider: str) -> bool:
-        return all(self.get(name) for name in PROVIDER_CREDENTIALS[provider])
+        return all(self.get(name) for name in self.credentials(provider))
 
     def require(self, *providers: str) -> None:
         """In prod, fail loudly when a provider this function uses has no credentials."""
-        unknown = [provider for provider in providers if provider not in PROVIDER_CREDENTIALS]
+        unknown = [provider for provider in providers if provider not in KNOWN_PROVIDERS]
         if unknown:
-            raise ConfigError(f"unknown providers {unknown}; known: {sorted(PROVIDER_CREDENTIALS)}")
+            raise ConfigError(f"unknown providers {unknown}; known: {sorted(KNOWN_PROVIDERS)}")
         if self.stage != "prod":
             return
         missing = [
             name
             for provider in providers
-            for name in PROVIDER_CREDENTIALS[provider]
+            for name in self.credentials(provider)
             if not self.get(name)
         ]
         if missing:
@@ -94,6 +116,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if project_id.startswith("demo-"):
             raise ConfigError("stage 'prod' cannot use a demo- project id")
 
+    whatsapp = (env.get("WHATSAPP_PROVIDER") or "twilio").strip().lower() or "twilio"
+    if whatsapp not in WHATSAPP_PROVIDERS:
+        raise ConfigError(
+            f"WHATSAPP_PROVIDER must be one of {', '.join(WHATSAPP_PROVIDERS)}, not {whatsapp!r}"
+        )
+
     origins = tuple(
         origin.strip().rstrip("/")
         for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",")
@@ -107,6 +135,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_allow_origins=origins,
         public_base_url=public_base_url,
         environ=env,
+        whatsapp_provider=whatsapp,
     )
 
 

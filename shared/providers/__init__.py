@@ -39,6 +39,10 @@ class OutboundMessage(BaseModel):
         description="a provider template id (a Twilio ContentSid, a Meta template name)",
     )
     variables: dict[str, str] = Field(default_factory=dict)
+    language: str | None = Field(
+        default=None,
+        description="the template's language code where the provider asks for one (Meta)",
+    )
     attachments: list[Attachment] = Field(default_factory=list)
     dedupe_key: str | None = Field(
         default=None, description="the same key twice sends once (e.g. event id + channel)"
@@ -84,13 +88,20 @@ class MessageProvider(Protocol):
 
 
 def _provider_for(channel: Channel) -> MessageProvider:
-    """The real SDK when its credentials are set; the outbox only off prod."""
+    """The real adapter when its credentials are set; the outbox only off prod.
+
+    WhatsApp goes through the adapter WHATSAPP_PROVIDER names (twilio or meta).
+    """
     settings = get_settings()
     if settings.has_credentials(channel):
         if channel == "email":
             from shared.providers.sendgrid import SendGridProvider
 
             return SendGridProvider(settings)
+        if settings.whatsapp_provider == "meta":
+            from shared.providers.meta import MetaWhatsAppProvider
+
+            return MetaWhatsAppProvider(settings)
         from shared.providers.twilio import TwilioWhatsAppProvider
 
         return TwilioWhatsAppProvider(settings)
@@ -98,7 +109,8 @@ def _provider_for(channel: Channel) -> MessageProvider:
         from shared.providers.outbox import OutboxProvider
 
         return OutboxProvider()
-    raise ConfigError(f"stage 'prod' has no {channel} credentials; see README (environment)")
+    names = ", ".join(settings.credentials(channel))
+    raise ConfigError(f"stage 'prod' has no {channel} credentials ({names}); see README")
 
 
 def email_provider() -> MessageProvider:

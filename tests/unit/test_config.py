@@ -190,3 +190,47 @@ def test_get_settings_is_cached_until_reset(monkeypatch: pytest.MonkeyPatch) -> 
     reset_settings()
     assert get_settings().event_bus_name == "bus-two"
     assert get_settings().stage == "test"
+
+
+def test_whatsapp_provider_defaults_to_twilio_and_is_validated() -> None:
+    assert load_settings({}).whatsapp_provider == "twilio"
+    assert load_settings({"WHATSAPP_PROVIDER": " Meta "}).whatsapp_provider == "meta"
+    with pytest.raises(ConfigError, match="WHATSAPP_PROVIDER must be one of twilio, meta"):
+        load_settings({"WHATSAPP_PROVIDER": "telegram"})
+
+
+def test_require_in_prod_asks_for_the_chosen_whatsapp_providers_credentials() -> None:
+    twilio_only = {
+        "TWILIO_ACCOUNT_SID": "AC123",
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_WHATSAPP_FROM": "+14155238886",
+    }
+    settings = _prod(WHATSAPP_PROVIDER="meta", **twilio_only)
+
+    with pytest.raises(ConfigError) as raised:
+        settings.require("whatsapp", "whatsapp_webhooks")
+
+    message = str(raised.value)
+    for name in ("META_ACCESS_TOKEN", "META_PHONE_NUMBER_ID", "META_APP_SECRET"):
+        assert name in message
+    assert "META_VERIFY_TOKEN" in message
+    assert "TWILIO" not in message
+    assert not settings.has_credentials("whatsapp")
+
+    meta = _prod(
+        WHATSAPP_PROVIDER="meta",
+        META_ACCESS_TOKEN="EAAG",
+        META_PHONE_NUMBER_ID="106540352242922",
+        META_APP_SECRET="secret",
+        META_VERIFY_TOKEN="verify",
+    )
+    meta.require("whatsapp", "whatsapp_webhooks")
+    assert meta.has_credentials("whatsapp")
+
+
+def test_twilio_webhooks_need_only_the_auth_token() -> None:
+    settings = _prod(TWILIO_AUTH_TOKEN="token")
+
+    settings.require("whatsapp_webhooks")
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
+        settings.require("whatsapp")
