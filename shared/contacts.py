@@ -76,6 +76,7 @@ def upsert_contact(
     phone: str | None = None,
     source: str,
     consent: Consent | None = None,
+    locale: str | None = None,
     also: Callable[[Transaction, str], None] | None = None,
 ) -> str:
     """Create or update the contact for this email/phone; returns its id.
@@ -83,6 +84,8 @@ def upsert_contact(
     `also(transaction, contact_id)` runs inside the same transaction, after
     this function's reads and before its writes, so a caller can read (first)
     and write (then) things that commit with the contact, e.g. stage an event.
+    `locale` (e.g. "es-ES", from a booking) is the language messages to them use;
+    the latest one given wins.
     """
     if not email and not phone:
         raise ValueError("a contact needs an email or a phone")
@@ -118,6 +121,8 @@ def upsert_contact(
             update["email"] = email
         if phone and not existing.get("phone"):
             update["phone"] = phone
+        if locale and existing.get("locale") != locale:
+            update["locale"] = locale
         if consent:
             update[f"consent.{consent.channel}"] = {
                 "state": "opted_in" if consent.action == "opt_in" else "opted_out",

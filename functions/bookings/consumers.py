@@ -41,6 +41,7 @@ def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
         phone=customer.get("phone"),
         source="booking",
         consent=consent,
+        locale=data.get("locale"),
     )
     collection(Collections.BOOKINGS).document(data["booking_id"]).update({"contact_id": contact_id})
     return {"contact_id": contact_id}

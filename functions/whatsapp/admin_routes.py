@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.whatsapp import store
-from functions.whatsapp.messages import template_id, window_open
+from functions.whatsapp.messages import template_id, template_language, window_open
 from shared import clock
 from shared.auth import StaffUser, require_role
 from shared.config import get_settings
@@ -61,6 +61,12 @@ class Reply(BaseModel):
     text: str | None = Field(default=None, min_length=1, max_length=1600)
     template: str | None = Field(default=None, min_length=1, max_length=64)
     variables: dict[str, str] = Field(default_factory=dict)
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
+        description="the template's language code for Meta (e.g. es, en_GB); "
+        "default WHATSAPP_TEMPLATE_<NAME>_LANGUAGE or META_TEMPLATE_LANGUAGE",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Reply:
@@ -146,7 +152,11 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
         raise Conflict(
             "the 24-hour window since their last message has closed; send an approved template"
         )
-    template = template_id(get_settings(), body.template) if body.template else None
+    settings = get_settings()
+    template = template_id(settings, body.template) if body.template else None
+    language = body.language or (
+        template_language(settings, body.template) if body.template else None
+    )
     dedupe_key = f"reply:{uuid.uuid4().hex}"
     record: dict[str, Any] = {
         "direction": "out",
@@ -167,6 +177,7 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
                 text=body.text,
                 template=template,
                 variables=body.variables,
+                language=language,
                 dedupe_key=dedupe_key,
             )
         )

@@ -3,13 +3,19 @@
 from mangum import Mangum
 
 from functions.whatsapp.admin_routes import inbox
+from functions.whatsapp.meta_webhooks import router as meta_webhooks
 from functions.whatsapp.routes import router
 from functions.whatsapp.webhooks import router as webhooks
+from shared.config import get_settings
 from shared.web import create_app
+
+# In prod, a missing credential of the chosen provider (WHATSAPP_PROVIDER) is a
+# start-up error: the inbox sends replies and the webhooks check signatures.
+get_settings().require("whatsapp", "whatsapp_webhooks")
 
 app = create_app(
     "whatsapp",
-    [inbox, router, webhooks],
-    description="WhatsApp opt-in, public configuration, Twilio webhooks and the staff inbox",
+    [inbox, router, webhooks, meta_webhooks],
+    description="WhatsApp opt-in, public configuration, Twilio and Meta webhooks, the staff inbox",
 )
 handler = Mangum(app, lifespan="off")

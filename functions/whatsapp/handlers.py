@@ -3,7 +3,9 @@
 `notify` receives the events routed to WhatsappNotifyQueue (template.yaml):
 booking confirmations, changes and reminders, and opt-in confirmations; it
 sends the template each one calls for, to people who opted in and did not
-opt out since. SQS delivers at least
+opt out since. It also sends the STOP / START confirmation for messages
+that came through Meta (`message.received` with a keyword: Meta, unlike
+Twilio, takes no reply in the webhook's response). SQS delivers at least
 once, so each event is handled once per consumer (idempotency on its event
 id), and the outbound message carries the event id as its dedupe key.
 """
@@ -44,15 +46,15 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     from functions.whatsapp.messages import may_message
     from shared import clock
     from shared.contacts import find_by_phone
-    from shared.providers import PermanentProviderError
 
+    if event.detail_type == "message.received":
+        return _confirm_keyword(event)
     message = template_for(event, get_settings())
     if message is None:
         return {"sent": False, "reason": "no WhatsApp message for this event"}
     contact = find_by_phone(message.to)
     consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp")
     allowed, reason = may_message(consent, message)
-    dedupe_key = f"{event.event_id}:whatsapp"
     record: dict[str, Any] = {
         "direction": "out",
         "phone": message.to,
@@ -63,21 +65,72 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
         "detail_type": event.detail_type,
         "created_at": clock.now(),
     }
-    message_id = store.outbound_id(dedupe_key)
     if not allowed:
-        store.record_outbound(message_id, record | {"status": "skipped", "skip_reason": reason})
+        store.record_outbound(
+            store.outbound_id(f"{event.event_id}:whatsapp"),
+            record | {"status": "skipped", "skip_reason": reason},
+        )
         logger.info("WhatsApp message skipped", extra={"reason": reason})
         return {"sent": False, "reason": reason}
+    return _send_and_record(
+        event,
+        record,
+        OutboundMessage(
+            channel="whatsapp",
+            to=message.to,
+            template=message.template,
+            variables=message.variables,
+            language=message.language,
+        ),
+    )
+
+
+def _confirm_keyword(event: ReceivedEvent) -> dict[str, Any]:
+    """Answer STOP / START through Meta with free text (they just wrote: the window is open).
+
+    Sent even after STOP: confirming the opt-out is the one message it allows.
+    """
+    from functions.whatsapp import store
+    from shared import clock
+
+    data = event.data
+    reply = data.get("reply")
+    if data.get("provider") != "meta" or not data.get("keyword") or not reply:
+        return {"sent": False, "reason": "nothing to confirm"}
+    phone, now = str(data["phone"]), clock.now()
+    record: dict[str, Any] = {
+        "direction": "out",
+        "phone": phone,
+        "contact_id": data.get("contact_id"),
+        "body": str(reply),
+        "event_id": event.event_id,
+        "detail_type": event.detail_type,
+        "created_at": now,
+    }
+    outcome = _send_and_record(
+        event, record, OutboundMessage(channel="whatsapp", to=phone, text=str(reply))
+    )
+    store.touch_conversation(phone, now, str(reply))
+    return outcome
+
+
+def _send_and_record(
+    event: ReceivedEvent, record: dict[str, Any], message: OutboundMessage
+) -> dict[str, Any]:
+    """Send (paced, deduped on the event id) and store the outcome in `wa_messages`."""
+    from functions.whatsapp import store
+    from shared.providers import PermanentProviderError
+
+    dedupe_key = f"{event.event_id}:whatsapp"
+    message_id = store.outbound_id(dedupe_key)
     _pacer().wait()
     try:
         result = whatsapp_provider().send(
-            OutboundMessage(
-                channel="whatsapp",
-                to=message.to,
-                template=message.template,
-                variables=message.variables,
-                dedupe_key=dedupe_key,
-                metadata={"event_id": event.event_id, "detail_type": event.detail_type},
+            message.model_copy(
+                update={
+                    "dedupe_key": dedupe_key,
+                    "metadata": {"event_id": event.event_id, "detail_type": event.detail_type},
+                }
             )
         )
     except PermanentProviderError as error:

@@ -1,10 +1,12 @@
 """WhatsApp message rules. Pure: no I/O.
 
 - which approved template each event sends, with which variables
-  (template ids are Twilio ContentSids, from settings
-  `WHATSAPP_TEMPLATE_<NAME>`; locally the template's name stands in);
+  (template ids are Twilio ContentSids or Meta template names, from
+  settings `WHATSAPP_TEMPLATE_<NAME>`, and for Meta a language code from
+  `WHATSAPP_TEMPLATE_<NAME>_LANGUAGE` or `META_TEMPLATE_LANGUAGE`; locally
+  the template's name stands in);
 - whether a person may be messaged (consent);
-- STOP / START keywords;
+- STOP / START keywords, and the confirmation sent back, in the contact's language;
 - the 24-hour window for free-form replies;
 - the order of delivery statuses (never back from `read` to `delivered`).
 """
@@ -29,6 +31,7 @@ class TemplateMessage:
     template: str
     to: str
     variables: dict[str, str]
+    language: str | None = None  # Meta's template language code; Twilio's ContentSid has one
     # Booking events carry the consent given on the form; None for events
     # that are themselves about consent (opt-in confirmations).
     consent_at_booking: datetime | None = None
@@ -48,6 +51,13 @@ def template_id(settings: Settings, name: str) -> str:
     return settings.get(f"WHATSAPP_TEMPLATE_{name.upper()}") or name
 
 
+def template_language(settings: Settings, name: str) -> str | None:
+    """Meta sends a template by name and language; None leaves the adapter's default."""
+    return settings.get(f"WHATSAPP_TEMPLATE_{name.upper()}_LANGUAGE") or settings.get(
+        "META_TEMPLATE_LANGUAGE"
+    )
+
+
 def _local(iso: str, tz: str) -> str:
     moment = datetime.fromisoformat(iso).astimezone(ZoneInfo(tz))
     return moment.strftime("%a %d %b, %H:%M")
@@ -62,6 +72,7 @@ def template_for(event: ReceivedEvent, settings: Settings) -> TemplateMessage | 
     if event.detail_type == "whatsapp.opted_in":
         return TemplateMessage(
             template=template_id(settings, name),
+            language=template_language(settings, name),
             to=str(data["phone"]),
             variables={"1": str(data.get("name") or "there")},
         )
@@ -73,6 +84,7 @@ def template_for(event: ReceivedEvent, settings: Settings) -> TemplateMessage | 
     consent_at = consent.get("at")
     return TemplateMessage(
         template=template_id(settings, name),
+        language=template_language(settings, name),
         to=str(phone),
         variables={
             "1": str(customer.get("name") or "there"),
@@ -117,6 +129,39 @@ def keyword(body: str) -> str | None:
     if word in START_WORDS:
         return "start"
     return None
+
+
+# What a person gets back after STOP or START; English when their language is unknown.
+KEYWORD_REPLIES: dict[str, dict[str, str]] = {
+    "en": {
+        "stop": "You will get no more WhatsApp messages from us. Reply START to subscribe again.",
+        "start": "You are subscribed to WhatsApp messages from us again. Reply STOP to opt out.",
+    },
+    "es": {
+        "stop": "No recibirás más mensajes de WhatsApp de nuestra parte. "
+        "Responde START para volver a suscribirte.",
+        "start": "Vuelves a recibir nuestros mensajes de WhatsApp. "
+        "Responde STOP para darte de baja.",
+    },
+    "fr": {
+        "stop": "Vous ne recevrez plus de messages WhatsApp de notre part. "
+        "Répondez START pour vous réabonner.",
+        "start": "Vous recevez de nouveau nos messages WhatsApp. "
+        "Répondez STOP pour vous désabonner.",
+    },
+    "de": {
+        "stop": "Sie erhalten keine WhatsApp-Nachrichten mehr von uns. "
+        "Antworten Sie START, um sie wieder zu erhalten.",
+        "start": "Sie erhalten wieder WhatsApp-Nachrichten von uns. "
+        "Antworten Sie STOP, um sie abzubestellen.",
+    },
+}
+
+
+def keyword_reply(word: str, locale: str | None) -> str:
+    """The STOP / START confirmation in `locale` ("es", "es-ES", "es_MX"), else English."""
+    language = (locale or "en").replace("-", "_").split("_")[0].lower()
+    return KEYWORD_REPLIES.get(language, KEYWORD_REPLIES["en"])[word]
 
 
 def window_open(last_inbound_at: datetime | None, now: datetime) -> bool:

@@ -30,23 +30,34 @@ def record_outbound(message_id: str, data: dict[str, Any]) -> bool:
     return create_if_absent(client().collection(MESSAGES).document(message_id), data)
 
 
-def inbound_ref(sid: str) -> Any:
-    return client().collection(MESSAGES).document(f"in-{sid}")
+def inbound_ref(provider: str, message_id: str) -> Any:
+    """`in-<MessageSid>` for Twilio (ids are plain); hashed for others (a wamid may hold "/")."""
+    if provider == "twilio":
+        return client().collection(MESSAGES).document(f"in-{message_id}")
+    digest = hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    return client().collection(MESSAGES).document(f"in-{provider}-{digest}")
 
 
 def add_inbound(
-    batch: Transaction | WriteBatch, sid: str, phone: str, contact_id: str, body: str, now: datetime
+    batch: Transaction | WriteBatch,
+    provider: str,
+    message_id: str,
+    phone: str,
+    contact_id: str,
+    body: str,
+    now: datetime,
 ) -> None:
     from google.cloud.firestore import Increment
 
     batch.create(
-        inbound_ref(sid),
+        inbound_ref(provider, message_id),
         {
             "direction": "in",
             "phone": phone,
             "contact_id": contact_id,
             "body": body,
-            "provider_message_id": sid,
+            "provider": provider,
+            "provider_message_id": message_id,
             "status": "received",
             "created_at": now,
         },
@@ -73,7 +84,7 @@ def last_inbound_at(phone: str) -> datetime | None:
 
 
 def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -> bool:
-    """Move the message Twilio calls `sid` to `status`, unless it is already further on."""
+    """Move the message its provider calls `sid` to `status`, unless it is already further on."""
     query = (
         client()
         .collection(MESSAGES)

@@ -8,7 +8,6 @@ Anything unsigned or wrongly signed is 403, in every stage.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -16,19 +15,14 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from functions.whatsapp import store
-from functions.whatsapp.messages import keyword
+from functions.whatsapp.inbound import InboundMessage, receive
 from shared import clock
 from shared.config import get_settings
-from shared.contacts import Consent, normalise_phone, upsert_contact
-from shared.events import Publisher
 from shared.logging import get_logger
 
 router = APIRouter(prefix="/twilio", tags=["twilio webhooks"])
-events = Publisher("whatsapp")
 logger = get_logger("whatsapp")
 TWIML = "application/xml"
-STOP_REPLY = "You will get no more WhatsApp messages from us. Reply START to subscribe again."
-START_REPLY = "You are subscribed to WhatsApp messages from us again. Reply STOP to opt out."
 
 
 async def verified_params(request: Request) -> dict[str, str]:
@@ -56,53 +50,21 @@ def twiml(reply: str | None = None) -> Response:
 
 
 def _handle_inbound(params: dict[str, str]) -> str | None:
-    """Store the message, honour STOP/START, open the window; the reply to send, if any."""
+    """Store the message (the path every provider shares); the TwiML reply, if any."""
     sid = params.get("MessageSid") or params.get("SmsMessageSid") or ""
-    sender = params.get("From", "").removeprefix("whatsapp:")
-    body = params.get("Body", "")
+    sender = params.get("From", "")
     if not sid or not sender:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and From are required")
-    phone = normalise_phone(sender, field="From")
-    now = clock.now()
-    word = keyword(body)
-    consent = None
-    if word is not None:
-        consent = Consent(
-            channel="whatsapp",
-            action="opt_out" if word == "stop" else "opt_in",
-            source="whatsapp_keyword",
-            wording=f"Sent '{body.strip()}' on WhatsApp",
-            at=now,
+    received = receive(
+        InboundMessage(
+            provider="twilio",
+            message_id=sid,
+            sender=sender,
+            body=params.get("Body", ""),
+            profile_name=params.get("ProfileName") or None,
         )
-    staged = []
-    duplicate = False
-
-    def record(transaction: Any, contact_id: str) -> None:
-        nonlocal duplicate
-        if store.inbound_ref(sid).get(transaction=transaction).exists:
-            duplicate = True  # Twilio retried a webhook we already took
-            return
-        store.add_inbound(transaction, sid, phone, contact_id, body, now)
-        staged.append(
-            events.stage(
-                transaction,
-                "message.received",
-                {
-                    "contact_id": contact_id,
-                    "phone": phone,
-                    "body": body,
-                    "sid": sid,
-                    "keyword": word,
-                },
-                event_id=f"message.received:{sid}",
-            )
-        )
-
-    upsert_contact(phone=phone, source="whatsapp", consent=consent, also=record)
-    events.flush(staged)
-    if duplicate or word is None:
-        return None
-    return STOP_REPLY if word == "stop" else START_REPLY
+    )
+    return received.reply
 
 
 @router.post("/inbound", summary="Twilio calls this for each inbound WhatsApp message")

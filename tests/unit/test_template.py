@@ -151,6 +151,18 @@ def test_the_whatsapp_rule_pattern(stack: StackTemplate) -> None:
     assert rule.target_queues == ("WhatsappNotifyQueue",)
 
 
+def test_only_meta_keyword_messages_reach_the_notifier(stack: StackTemplate) -> None:
+    [rule] = [r for r in stack.rules if r.logical_id == "WhatsappKeywordReplyRule"]
+
+    # Twilio's webhook answers STOP / START itself (TwiML); Meta's cannot.
+    assert rule.event_pattern == {
+        "source": ["milliintell.whatsapp"],
+        "detail-type": ["message.received"],
+        "detail": {"data": {"provider": ["meta"], "keyword": ["stop", "start"]}},
+    }
+    assert rule.target_queues == ("WhatsappNotifyQueue",)
+
+
 def test_schedules_are_rates_the_local_stack_can_run(stack: StackTemplate) -> None:
     assert stack.schedules
     for schedule in stack.schedules:

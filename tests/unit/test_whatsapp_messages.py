@@ -147,3 +147,46 @@ def test_keywords_status_order_and_window() -> None:
     assert window_open(now - timedelta(hours=23), now)
     assert not window_open(now - timedelta(hours=24), now)
     assert not window_open(None, now)
+
+
+def test_meta_template_language_per_template_or_default() -> None:
+    from functions.whatsapp.messages import template_language
+
+    settings = load_settings(
+        {
+            "MILLI_STAGE": "test",
+            "META_TEMPLATE_LANGUAGE": "en_GB",
+            "WHATSAPP_TEMPLATE_BOOKING_REMINDER_LANGUAGE": "es",
+        }
+    )
+    assert template_language(settings, "booking_reminder") == "es"
+    assert template_language(settings, "booking_confirmed") == "en_GB"
+    assert template_language(load_settings({"MILLI_STAGE": "test"}), "booking_confirmed") is None
+
+    message = template_for(_event("whatsapp.opted_in", {"phone": "+447911123456"}), settings)
+    assert message is not None
+    assert message.language == "en_GB"
+
+
+@pytest.mark.parametrize(
+    ("locale", "start_of_stop_reply"),
+    [
+        (None, "You will get no more"),
+        ("en-GB", "You will get no more"),
+        ("es-ES", "No recibirás más"),
+        ("es_MX", "No recibirás más"),
+        ("fr", "Vous ne recevrez plus"),
+        ("de-AT", "Sie erhalten keine"),
+        ("pt-BR", "You will get no more"),  # unknown: English
+    ],
+)
+def test_keyword_replies_in_the_contacts_language(
+    locale: str | None, start_of_stop_reply: str
+) -> None:
+    from functions.whatsapp.messages import KEYWORD_REPLIES, keyword_reply
+
+    assert keyword_reply("stop", locale).startswith(start_of_stop_reply)
+    assert "STOP" in keyword_reply("start", locale)
+    for texts in KEYWORD_REPLIES.values():
+        assert set(texts) == {"stop", "start"}
+        assert "START" in texts["stop"]
