@@ -437,11 +437,12 @@ def test_booking_emails_reach_the_client_and_the_staff_member_once(
     queues.drain()
     emails = {(e["to"], e["subject"]) for e in _outbox("email")}
     assert len(_outbox("email")) == 2
-    assert ("jo@example.com", "Your booking is confirmed: Consultation") in emails
+    assert ("jo@example.com", "Votre réservation est confirmée : Consultation") in emails
     assert any(to == "alex@milliintell.local" for to, _ in emails)
     [client] = [e for e in _outbox("email") if e["to"] == "jo@example.com"]
     assert created["manage_url"] in client["text"]
     assert "mardi 1 décembre 2026" in client["text"]  # the client's locale and zone
+    assert client["text"].startswith("Bonjour Jo")  # and language
     assert "50,00" in client["text"]
     [ics] = client["attachments"]
     assert ics["content_type"] == "text/calendar"
@@ -449,4 +450,4 @@ def test_booking_emails_reach_the_client_and_the_staff_member_once(
     api.post(f"/api/bookings/{created['id']}/cancel", params={"token": created["manage_token"]})
     queues.drain()
     subjects = [e["subject"] for e in _outbox("email") if e["to"] == "jo@example.com"]
-    assert "Your booking is cancelled: Consultation" in subjects
+    assert "Votre réservation est annulée : Consultation" in subjects
