@@ -38,6 +38,13 @@ def run(port: int, host: str) -> int:
     if twilio_secret_generated:
         # Signs Twilio webhooks locally (e.g. a tunnel from the Twilio console).
         os.environ["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
+    # The same for Meta's webhook: the app secret signs it, the verify token
+    # answers its subscription handshake.
+    meta_generated = [
+        name for name in ("META_APP_SECRET", "META_VERIFY_TOKEN") if not os.environ.get(name)
+    ]
+    for name in meta_generated:
+        os.environ[name] = secrets.token_hex(16)
     stack = LocalStack(stage="local")
     print("Starting the Firestore, Auth and AWS (moto) emulators…", flush=True)
     stack.start()
@@ -92,6 +99,10 @@ def run(port: int, host: str) -> int:
                 "(generated; set TWILIO_AUTH_TOKEN to choose)\n"
                 if twilio_secret_generated
                 else "  Twilio      webhooks signed with TWILIO_AUTH_TOKEN\n"
+            )
+            + "".join(
+                f"  Meta        {name} {os.environ[name]} (generated; set {name} to choose)\n"
+                for name in meta_generated
             )
             + f"  consumers   {', '.join(c.logical_id for c in stack.template.consumers)}\n"
             f"  schedules   {', '.join(s.logical_id for s in stack.template.schedules)}\n"
