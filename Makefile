@@ -38,8 +38,23 @@ node_modules/.installed: package-lock.json | tools
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The site's own packages (Netlify installs only these).
+site/node_modules/.installed: site/package-lock.json
+	npm ci --prefix site --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's Chromium for the browser tests and Lighthouse (never a browser
+# download: the network reaches only the package registries).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install -y chromium' (Debian) or set CHROMIUM=/path"; exit 1; \
+	fi
+
 .PHONY: install
-install: $(BIN)/.installed node_modules/.installed ## install Python and npm dependencies from the lock files
+install: $(BIN)/.installed node_modules/.installed site/node_modules/.installed ## install Python and npm dependencies from the lock files
 
 .PHONY: lock
 lock: $(BIN)/.installed ## re-resolve requirements/*.in into the lock files
@@ -48,9 +63,14 @@ lock: $(BIN)/.installed ## re-resolve requirements/*.in into the lock files
 
 # -------------------------------------------------------------------- site
 .PHONY: site
-site: ## build the static site into site/dist (Netlify runs this too)
-	rm -rf site/dist && mkdir -p site/dist && cp -R site/public/. site/dist/
+site: site/node_modules/.installed ## build the static site into site/dist (Netlify runs this too)
+	cd site && npm run --silent build
 	bash scripts/netlify_redirects.sh site/dist
+	bash scripts/site_config.sh site/dist
+
+.PHONY: openapi
+openapi: $(BIN)/.installed ## rewrite site/openapi/*.json from the functions (after changing a route or model)
+	$(BIN)/python scripts/export_openapi.py
 
 # --------------------------------------------------------------------- run
 .PHONY: run
@@ -70,7 +90,7 @@ lint: $(BIN)/.installed ## ruff, mypy and cfn-lint
 	$(BIN)/cfn-lint template.yaml
 
 .PHONY: test
-test: install site lint ## install what the tests need, lint, and run every test
+test: install $(CHROMIUM) site lint ## install what the tests need, lint, and run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: bench

@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,7 +35,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devstack.processes import free_port  # noqa: E402
+from devstack.launch import LaunchedStack, StackFailed, start  # noqa: E402
 
 STAFF = [f"bench-staff-{i}" for i in range(4)]
 DAYS = 50
@@ -49,34 +46,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def start_stack(run_dir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
-    port = free_port()
-    env = os.environ.copy() | {
-        "PYTHONPATH": str(ROOT),
-        "MILLI_RUN_DIR": str(run_dir),
-        "MILLI_ADMIN_PASSWORD": "bench-pass-123",
-    }
-    log = (run_dir / "stack.out").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "run", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/api/health", timeout=2).status_code == 200:
-                return process, base, json.loads((run_dir / "stack.json").read_text())
-        except requests.RequestException:
-            pass
-        if process.poll() is not None:
-            raise SystemExit((run_dir / "stack.out").read_text())
-        time.sleep(0.5)
-    raise SystemExit("the local stack did not become healthy in 120 s")
+def start_stack(run_dir: Path) -> tuple[LaunchedStack, str, dict[str, Any]]:
+    try:
+        stack = start(run_dir, extra_env={"MILLI_ADMIN_PASSWORD": "bench-pass-123"})
+    except StackFailed as error:
+        raise SystemExit(str(error)) from error
+    return stack, stack.url, stack.info
 
 
 def seed(stack: dict[str, Any]) -> None:
@@ -215,7 +190,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=32)
     args = parser.parse_args()
     run_dir = Path(tempfile.mkdtemp(prefix="bench-stack-"))
-    process, base, stack = start_stack(run_dir)
+    launched, base, stack = start_stack(run_dir)
     try:
         seed(stack)
         run_bookings(base, 64, args.clients)  # warm up: imports, caches, connections
@@ -224,8 +199,7 @@ def main() -> int:
         bookings, codes = run_bookings(base, args.requests, args.clients)
         doubles = double_bookings(stack)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(60)
+        launched.stop(60)
     errors = sum(n for code, n in codes.items() if code not in (201, 409))
     c50, c99 = statistics.median(creates), percentile(creates, 0.99)
     b50, b99 = statistics.median(bookings), percentile(bookings, 0.99)

@@ -4,6 +4,7 @@ template.yaml path, the platform routes, and the built site at `/`."""
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,29 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from devstack.platform_api import create_platform_app
 from devstack.template import ROOT, StackTemplate
+from shared.config import get_settings
 
 SITE_DIST = ROOT / "site" / "dist"
+
+
+def site_config_response() -> JSONResponse:
+    """The staff app's run-time Firebase config, pointing at this stack's Auth
+    emulator (on Netlify, `make site` writes the file from site variables)."""
+    settings = get_settings()
+    emulator = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST")
+    return JSONResponse(
+        {
+            "stage": settings.stage,
+            # The Auth emulator accepts any API key; a demo project needs no real one.
+            "firebase": {
+                "apiKey": "local-demo-key",
+                "authDomain": f"{settings.project_id}.firebaseapp.com",
+                "projectId": settings.project_id,
+            },
+            "authEmulator": f"http://{emulator}" if emulator else None,
+        },
+        headers={"cache-control": "no-store"},
+    )
 
 
 class LocalGateway:
@@ -47,6 +69,9 @@ class LocalGateway:
             await send({"type": "lifespan.shutdown.complete"})
             return
         if scope["type"] != "http":
+            return
+        if scope["path"] == "/site-config.json":
+            await site_config_response()(scope, receive, send)
             return
         app = self.app_for(scope["path"])
         if app is None:

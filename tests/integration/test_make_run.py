@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,12 +16,10 @@ from typing import Any
 
 import pytest
 
-from devstack.processes import free_port
+from devstack.launch import start
 from devstack.template import ROOT
 
 pytestmark = pytest.mark.integration
-
-READY_WITHIN_SECONDS = 90
 
 
 def get(url: str) -> tuple[int, Any]:
@@ -47,48 +44,18 @@ def process_alive(pid: int) -> bool:
 
 
 def test_make_run_serves_the_product_and_stops_cleanly(tmp_path: Path) -> None:
-    port = free_port()
     run_dir = tmp_path / "run"
-    env = os.environ.copy() | {
-        "MILLI_ADMIN_PASSWORD": "local-admin-pass",
-        "PYTHONPATH": str(ROOT),
-        "MILLI_RUN_DIR": str(run_dir),
-    }
-    for name in (
-        "MILLI_STAGE",
-        "FIRESTORE_EMULATOR_HOST",
-        "FIREBASE_AUTH_EMULATOR_HOST",
-        "AWS_ENDPOINT_URL",
-        "EVENT_BUS_NAME",
-    ):
-        env.pop(name, None)
-    log = (tmp_path / "run.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack", "run", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    stack = start(run_dir, extra_env={"MILLI_ADMIN_PASSWORD": "local-admin-pass"}, ready_within=90)
+    base, env = stack.url, stack.env
     try:
-        started = time.monotonic()
-        health: Any = None
-        while time.monotonic() - started < READY_WITHIN_SECONDS:
-            assert process.poll() is None, (tmp_path / "run.log").read_text()
-            status, health = get(f"{base}/api/health") if _listening(port) else (0, None)
-            if status == 200:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail(f"no healthy /api/health within {READY_WITHIN_SECONDS}s: {health}")
+        status, health = get(f"{base}/api/health")
         assert health["status"] == "ok"
         assert all(check["ok"] for check in health["checks"].values())
 
         status, page = get(f"{base}/")
         assert status == 200
-        assert "<title>MilliIntell</title>" in page
+        assert '<div id="app">' in page
+        assert "/assets/" in page
         status, services = get(f"{base}/api/bookings/services")
         assert status == 200
         assert {s["id"] for s in services} >= {"consultation"}
@@ -119,21 +86,12 @@ def test_make_run_serves_the_product_and_stops_cleanly(tmp_path: Path) -> None:
 
         children = json.loads((run_dir / "pids.json").read_text())
         assert set(children) == {"firestore", "auth", "moto"}
+        status, config = get(f"{base}/site-config.json")
+        assert status == 200
+        assert config["authEmulator"] == f"http://{stack.info['auth_host']}"
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
-    assert process.returncode == 0, (tmp_path / "run.log").read_text()
+        returncode = stack.stop()
+    assert returncode == 0, stack.log()
     time.sleep(1)
     assert not [pid for pid in children.values() if process_alive(pid)]
     assert not (run_dir / "pids.json").exists()
-
-
-def _listening(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
