@@ -94,11 +94,12 @@ test: install $(CHROMIUM) site lint ## install what the tests need, lint, and ru
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 .PHONY: bench
-bench: install ## run every benchmark and print its figures (a missed target exits non-zero)
+bench: install $(CHROMIUM) site ## run every benchmark and print its figures (a missed target exits non-zero)
 	-$(BIN)/python bench/cold_start.py
 	-$(BIN)/python bench/availability.py
 	-$(BIN)/python bench/booking_api.py
 	-$(BIN)/python bench/messaging.py
+	-$(BIN)/python bench/site_budget.py
 
 # ------------------------------------------------------------------ deploy
 # `sam build` runs `make build-<LogicalId>` for each function (BuildMethod: makefile).

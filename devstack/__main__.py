@@ -45,6 +45,8 @@ def run(port: int, host: str) -> int:
     ]
     for name in meta_generated:
         os.environ[name] = secrets.token_hex(16)
+    # Links in emails and booking responses (manage, .ics) point at this server.
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     stack = LocalStack(stage="local")
     print("Starting the Firestore, Auth and AWS (moto) emulators…", flush=True)
     stack.start()

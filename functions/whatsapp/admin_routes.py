@@ -11,7 +11,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.whatsapp import store
-from functions.whatsapp.messages import template_id, template_language, window_open
+from functions.whatsapp.messages import (
+    REPLY_TEMPLATES,
+    reply_template,
+    template_id,
+    template_language,
+    window_open,
+)
 from shared import clock
 from shared.auth import StaffUser, require_role
 from shared.config import get_settings
@@ -48,6 +54,17 @@ class MessageOut(BaseModel):
     skip_reason: str | None = None
     error_code: str | None = None
     created_at: datetime | None = None
+
+
+class TemplateVariable(BaseModel):
+    key: str
+    label: str
+
+
+class TemplateOut(BaseModel):
+    name: str
+    description: str
+    variables: list[TemplateVariable]
 
 
 class MessagePage(BaseModel):
@@ -131,6 +148,28 @@ def list_messages(
     )
 
 
+@inbox.get("/templates", summary="Approved templates staff may send outside the 24-hour window")
+def list_templates() -> list[TemplateOut]:
+    return [
+        TemplateOut(
+            name=template.name,
+            description=template.description,
+            variables=[TemplateVariable(key=key, label=label) for key, label in template.variables],
+        )
+        for template in REPLY_TEMPLATES
+    ]
+
+
+def _check_template(name: str, variables: dict[str, str]) -> None:
+    template = reply_template(name)
+    if template is None:
+        known = ", ".join(t.name for t in REPLY_TEMPLATES)
+        raise Invalid.field("template", f"is not a reply template; use one of {known}")
+    missing = [label for key, label in template.variables if not variables.get(key, "").strip()]
+    if missing:
+        raise Invalid.field("variables", "needs " + ", ".join(missing))
+
+
 @inbox.post(
     "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
 )
@@ -152,6 +191,8 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
         raise Conflict(
             "the 24-hour window since their last message has closed; send an approved template"
         )
+    if body.template is not None:
+        _check_template(body.template, body.variables)
     settings = get_settings()
     template = template_id(settings, body.template) if body.template else None
     language = body.language or (

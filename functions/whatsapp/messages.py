@@ -47,6 +47,35 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class ReplyTemplate:
+    """An approved template staff may send when the 24-hour window is closed."""
+
+    name: str
+    description: str
+    variables: tuple[tuple[str, str], ...]  # (placeholder, what staff fill in)
+
+
+# What the staff inbox offers outside the window. Each needs an approved
+# template at the provider (WHATSAPP_TEMPLATE_<NAME>), with these placeholders.
+REPLY_TEMPLATES: tuple[ReplyTemplate, ...] = (
+    ReplyTemplate(
+        "follow_up",
+        "Follow-up: we have an update, please reply",
+        (("1", "Client's first name"),),
+    ),
+    ReplyTemplate(
+        "booking_reminder",
+        "Booking reminder",
+        (("1", "Client's first name"), ("2", "Service"), ("3", "Date and time")),
+    ),
+)
+
+
+def reply_template(name: str) -> ReplyTemplate | None:
+    return next((template for template in REPLY_TEMPLATES if template.name == name), None)
+
+
 def template_id(settings: Settings, name: str) -> str:
     return settings.get(f"WHATSAPP_TEMPLATE_{name.upper()}") or name
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 from devstack.launch import LaunchedStack, launched
 
@@ -31,7 +38,7 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 TWILIO_AUTH_TOKEN = "e2e-twilio-signing-secret"
-PHONE = {"width": 375, "height": 812}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +102,7 @@ class Browsing:
     test_name: str
     step: int = 0
 
-    def page(self, viewport: dict[str, int] = PHONE, **options: object) -> Page:
+    def page(self, viewport: ViewportSize = PHONE, **options: object) -> Page:
         context = self.browser.new_context(
             viewport=viewport,
             base_url=self.base_url,

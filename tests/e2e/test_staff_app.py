@@ -8,13 +8,13 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from twilio.request_validator import RequestValidator
 
 from devstack.launch import LaunchedStack
 from tests.e2e.conftest import ADMIN_PASSWORD, TWILIO_AUTH_TOKEN, Browsing
 
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 def sign_in(page: Page, password: str = ADMIN_PASSWORD) -> None:

@@ -289,10 +289,22 @@ def test_the_staff_inbox(api: TestClient, twilio: None, clean_stack: LocalStack)
         closed = api.post(f"{thread}/reply", headers=staff, json={"text": "Still there?"})
         assert closed.status_code == 409
         assert "24-hour window" in closed.json()["error"]["message"]
-        template = api.post(
+        offered = api.get("/api/whatsapp/admin/templates", headers=staff).json()
+        assert {t["name"] for t in offered} >= {"follow_up", "booking_reminder"}
+        unknown = api.post(f"{thread}/reply", headers=staff, json={"template": "made_up"})
+        assert unknown.status_code == 422
+        assert unknown.json()["error"]["fields"][0]["field"] == "template"
+        incomplete = api.post(
             f"{thread}/reply",
             headers=staff,
             json={"template": "booking_reminder", "variables": {"1": "Jo"}},
+        )
+        assert incomplete.status_code == 422
+        assert "Service" in incomplete.json()["error"]["fields"][0]["message"]
+        template = api.post(
+            f"{thread}/reply",
+            headers=staff,
+            json={"template": "follow_up", "variables": {"1": "Jo"}},
         )
         assert template.status_code == 200, template.text
     both = api.post(f"{thread}/reply", headers=staff, json={"text": "x", "template": "y"})

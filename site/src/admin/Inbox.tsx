@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { must, type ApiError } from "../api/client";
 import { Notice, Spinner } from "../components/Layout";
 import { formatDateTime, visitorZone } from "../lib/format";
-import { inboxApi, type Conversation, type Message } from "./api";
+import { inboxApi, type Conversation, type Message, type ReplyTemplate } from "./api";
 
 const POLL_MS = 10_000;
 
@@ -121,11 +121,9 @@ function Thread({ conversation, onBack, onChange }: { conversation: Conversation
   );
 }
 
-interface TemplateChoice { name: string; description: string; variables: { key: string; label: string }[] }
-
 function ReplyBox({ conversation, onSent }: { conversation: Conversation; onSent: (message: Message) => void }) {
   const [text, setText] = useState("");
-  const [templates, setTemplates] = useState<TemplateChoice[]>([]);
+  const [templates, setTemplates] = useState<ReplyTemplate[]>([]);
   const [template, setTemplate] = useState<string>("");
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<string>();

@@ -15,6 +15,7 @@ export type HoursRange = AdminSchemas["schemas"]["HoursRange"];
 export type DateOverride = AdminSchemas["schemas"]["DateOverride"];
 export type Conversation = WhatsappSchemas["schemas"]["ConversationOut"];
 export type Message = WhatsappSchemas["schemas"]["MessageOut"];
+export type ReplyTemplate = WhatsappSchemas["schemas"]["TemplateOut"];
 
 export const sessionEnded = { current: false };
 
