@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
 from starlette.responses import FileResponse, JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from devstack.platform_api import create_platform_app
 from devstack.template import ROOT, StackTemplate
@@ -38,6 +39,25 @@ def site_config_response() -> JSONResponse:
     )
 
 
+def netlify_headers() -> dict[str, str]:
+    """netlify.toml's headers for `/*`, so the site runs locally under the
+    production Content-Security-Policy (plus the local Auth emulator, and
+    without HSTS on plain http)."""
+    config = tomllib.loads((ROOT / "netlify.toml").read_text())
+    headers: dict[str, str] = {}
+    for rule in config.get("headers", []):
+        if rule.get("for") == "/*":
+            headers.update(rule.get("values", {}))
+    headers.pop("Strict-Transport-Security", None)
+    emulator = os.environ.get("FIREBASE_AUTH_EMULATOR_HOST")
+    policy = headers.get("Content-Security-Policy")
+    if policy and emulator:
+        headers["Content-Security-Policy"] = policy.replace(
+            "connect-src 'self'", f"connect-src 'self' http://{emulator}"
+        )
+    return headers
+
+
 class LocalGateway:
     """Routes `/api/<capability>/...` as API Gateway would, and serves the site."""
 
@@ -50,6 +70,9 @@ class LocalGateway:
         self.routes.sort(key=lambda route: len(route[0]), reverse=True)
         self.platform = create_platform_app()
         self.site_dir = site_dir.resolve()
+        self.site_headers = [
+            (name.lower().encode(), value.encode()) for name, value in netlify_headers().items()
+        ]
 
     def app_for(self, path: str) -> ASGIApp | None:
         for prefix, app in self.routes:
@@ -76,6 +99,16 @@ class LocalGateway:
         app = self.app_for(scope["path"])
         if app is None:
             app = self.site_response(scope["path"])
+            headers = self.site_headers
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message.setdefault("headers", [])
+                    message["headers"].extend(headers)
+                await send(message)
+
+            await app(scope, receive, send_with_headers)
+            return
         await app(scope, receive, send)
 
     def site_response(self, path: str) -> Any:

@@ -38,6 +38,7 @@ CHROMIUM_FLAGS = [
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 TWILIO_AUTH_TOKEN = "e2e-twilio-signing-secret"
+BUSINESS_NUMBER = "+447700900000"
 PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
@@ -52,6 +53,7 @@ def stack() -> Iterator[LaunchedStack]:
             extra_env={
                 "MILLI_ADMIN_PASSWORD": ADMIN_PASSWORD,
                 "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+                "WHATSAPP_BUSINESS_NUMBER": BUSINESS_NUMBER,
             },
         ) as running,
     ):

@@ -59,6 +59,10 @@ def book(browsing: Browsing, page: Page, name: str, email: str) -> tuple[str, st
 
 def test_visitor_books_and_the_slot_is_gone_for_the_next(browsing: Browsing) -> None:
     page = browsing.page()
+    page.goto("/")
+    expect(page.get_by_role("link", name="Chat on WhatsApp")).to_have_attribute(
+        "href", "https://wa.me/447700900000"
+    )
     open_slots(browsing, page)
     start = pick_first_slot(page)
 
