@@ -121,3 +121,22 @@ def test_staff_answer_an_inbound_whatsapp_message(browsing: Browsing, stack: Lau
         item.get("to") == phone or (item.get("message") or {}).get("to") == phone
         for item in outbox.json()["items"]
     ), outbox.text
+
+
+def test_an_expired_session_returns_to_sign_in(browsing: Browsing) -> None:
+    page = browsing.page(viewport=DESKTOP)
+    sign_in(page)
+    expect(page.get_by_test_id("signed-in-as")).to_be_visible()
+    # The API refuses the token from now on, as it does once a session is revoked.
+    browsing.console.expected.append(re.compile(r"status of 401"))
+    page.route(
+        "**/api/bookings/admin/**",
+        lambda route: route.fulfill(
+            status=401,
+            json={"error": {"code": "unauthorized", "message": "expired", "fields": []}},
+        ),
+    )
+    page.reload()
+    expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("Your session has ended")
+    browsing.shot(page, "session-ended")
