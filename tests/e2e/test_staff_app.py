@@ -140,3 +140,35 @@ def test_an_expired_session_returns_to_sign_in(browsing: Browsing) -> None:
     expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Your session has ended")
     browsing.shot(page, "session-ended")
+
+
+def test_an_admin_edits_a_service_and_a_staff_members_hours(browsing: Browsing) -> None:
+    page = browsing.page(viewport=DESKTOP)
+    sign_in(page)
+    page.get_by_role("link", name="Services & staff").click()
+    page.get_by_role("button", name="Edit Deep clean").click()
+    form = page.get_by_role("form", name="Edit Deep clean")
+    form.get_by_label("Price (minor units)").fill("9900")
+    browsing.shot(page, "service-editor")
+    form.get_by_role("button", name="Save service").click()
+    expect(page.get_by_text("2 hrs · £99.00")).to_be_visible()
+
+    # A bad value comes back from the API beside its field.
+    browsing.console.expected.append(re.compile(r"status of 422"))
+    page.get_by_role("button", name="Edit Deep clean").click()
+    form.get_by_label("Minutes").fill("7")
+    form.get_by_role("button", name="Save service").click()
+    expect(form.locator("#svc-duration-error")).to_be_visible()
+    form.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Edit Alex Morgan").click()
+    staff = page.get_by_role("form", name="Edit Alex Morgan")
+    staff.get_by_role("button", name="Add a sun range").click()
+    expect(staff.get_by_label("sun range 1 start")).to_have_value("09:00")
+    staff.get_by_label("Date").fill("2030-12-24")
+    staff.get_by_label("Note").fill("Christmas Eve")
+    staff.get_by_role("button", name="Add override (no hours = closed)").click()
+    expect(staff.get_by_text("2030-12-24: closed (Christmas Eve)")).to_be_visible()
+    browsing.shot(page, "staff-editor")
+    staff.get_by_role("button", name="Save staff member").click()
+    expect(page.get_by_text("Europe/London · 1 date overrides")).to_be_visible()

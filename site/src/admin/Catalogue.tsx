@@ -171,6 +171,15 @@ function ServiceEditor({ service, staff, onDone, onCancel }: { service?: AdminSe
   );
 }
 
+/** A new range after the last one (a break of an hour), or 09:00-17:00 on an empty day. */
+function nextRange(ranges: HoursRange[]): HoursRange {
+  const last = ranges.at(-1);
+  if (!last) return { start: "09:00", end: "17:00" };
+  const [hours, minutes] = last.end.split(":").map(Number);
+  const at = (value: number) => `${String(Math.min(value, 24)).padStart(2, "0")}:${value >= 24 ? "00" : String(minutes).padStart(2, "0")}`;
+  return { start: at(hours + 1), end: at(hours + 3) };
+}
+
 function RangesEditor({ label, ranges, onChange }: { label: string; ranges: HoursRange[]; onChange: (ranges: HoursRange[]) => void }) {
   return (
     <div class="flex flex-wrap items-center gap-2">
@@ -178,15 +187,15 @@ function RangesEditor({ label, ranges, onChange }: { label: string; ranges: Hour
       {ranges.length === 0 && <span class="text-sm text-muted">closed</span>}
       {ranges.map((range, index) => (
         <span key={index} class="flex items-center gap-1">
-          <input type="time" step={300} class="field-input w-28" aria-label={`${label} range ${index + 1} start`} value={range.start}
+          <input type="time" step={300} class="field-input w-36" aria-label={`${label} range ${index + 1} start`} value={range.start}
             onInput={(event) => onChange(ranges.map((item, at) => (at === index ? { ...item, start: event.currentTarget.value } : item)))} />
           <span aria-hidden="true">–</span>
-          <input type="time" step={300} class="field-input w-28" aria-label={`${label} range ${index + 1} end`} value={range.end}
+          <input type="time" step={300} class="field-input w-36" aria-label={`${label} range ${index + 1} end`} value={range.end}
             onInput={(event) => onChange(ranges.map((item, at) => (at === index ? { ...item, end: event.currentTarget.value } : item)))} />
           <button type="button" class="btn btn-ghost px-2" aria-label={`Remove ${label} range ${index + 1}`} onClick={() => onChange(ranges.filter((_, at) => at !== index))}>×</button>
         </span>
       ))}
-      <button type="button" class="btn btn-ghost px-2 text-sm" aria-label={`Add a ${label} range`} onClick={() => onChange([...ranges, { start: "09:00", end: "17:00" }])}>+</button>
+      <button type="button" class="btn btn-ghost px-2 text-sm" aria-label={`Add a ${label} range`} onClick={() => onChange([...ranges, nextRange(ranges)])}>+</button>
     </div>
   );
 }
