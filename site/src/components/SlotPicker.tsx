@@ -78,7 +78,7 @@ export function SlotPicker({ serviceId, zone, onZoneChange, onPick, refresh = 0,
       <section class="glass p-4" aria-labelledby="month-label">
         <div class="mb-3 flex items-center justify-between gap-2">
           <button type="button" class="btn btn-ghost px-3" onClick={() => shift(-1)} disabled={atStart} aria-label="Previous month">‹</button>
-          <h3 id="month-label" class="text-base font-semibold" aria-live="polite">{formatMonth(month.year, month.month)}</h3>
+          <h2 id="month-label" class="text-base font-semibold" aria-live="polite">{formatMonth(month.year, month.month)}</h2>
           <button type="button" class="btn btn-ghost px-3" onClick={() => shift(1)} disabled={atEnd} aria-label="Next month">›</button>
         </div>
         <table class="w-full table-fixed border-separate border-spacing-1 text-center" role="grid" aria-labelledby="month-label">
@@ -130,9 +130,9 @@ export function SlotPicker({ serviceId, zone, onZoneChange, onPick, refresh = 0,
             {timeZones().map((name) => <option key={name} value={name}>{name.replaceAll("_", " ")}</option>)}
           </select>
         </label>
-        <h3 id="times-label" ref={timesHeading} tabIndex={-1} class="font-semibold">
+        <h2 id="times-label" ref={timesHeading} tabIndex={-1} class="font-semibold">
           {day ? formatCalendarDay(day) : "Pick a day"}
-        </h3>
+        </h2>
         <ul class="grid grid-cols-3 gap-2 sm:grid-cols-2" aria-label="Free times">
           {daySlots.map((slot) => (
             <li key={slot.start}>
