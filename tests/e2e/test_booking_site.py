@@ -128,6 +128,13 @@ def test_a_slot_taken_meanwhile_gets_a_friendly_message_and_fresh_slots(
     expect(page.locator(f'button[data-start="{start}"]')).to_have_count(0)
     browsing.shot(page, "slot-taken")
 
+    # What Jo typed is still there for the fresh slot.
+    pick_first_slot(page)
+    expect(page.get_by_label("Your name")).to_have_value("Jo Slow")
+    expect(page.get_by_label("Mobile phone")).to_have_value("07911 123457")
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", name="You're booked")).to_be_visible()
+
 
 def test_visitor_reschedules_and_cancels_through_the_manage_link(browsing: Browsing) -> None:
     page = browsing.page()

@@ -7,7 +7,13 @@ import { describedBy, Field, humanise } from "./Field";
 
 export type Details = Pick<BookingCreate, "customer" | "whatsapp_opt_in" | "whatsapp_consent_text" | "notes">;
 
+/** What the visitor has typed, kept by the page so a retry after a taken slot keeps it. */
+export interface DetailsDraft { region?: string; name: string; email: string; phone: string; optIn: boolean; notes: string }
+
+export const emptyDraft = (): DetailsDraft => ({ name: "", email: "", phone: "", optIn: false, notes: "" });
+
 interface DetailsFormProps {
+  draft: DetailsDraft;
   busy: boolean;
   /** Messages from the API by field path, e.g. "customer.phone". */
   errors: Record<string, string>;
@@ -15,14 +21,24 @@ interface DetailsFormProps {
 }
 
 /** Name, email, phone with a country picker, WhatsApp consent and notes. */
-export function DetailsForm({ busy, errors, onSubmit }: DetailsFormProps) {
+export function DetailsForm({ draft, busy, errors, onSubmit }: DetailsFormProps) {
   const countries = useMemo(() => countryList(visitorLocale), []);
-  const [region, setRegion] = useState(() => guessRegion(visitorLocale));
-  const [name, setName] = useState("");
-  const [email, setEmail] = useState("");
-  const [phone, setPhone] = useState("");
-  const [optIn, setOptIn] = useState(false);
-  const [notes, setNotes] = useState("");
+  const [region, setRegionState] = useState(() => draft.region ?? guessRegion(visitorLocale));
+  const [values, setValues] = useState(draft);
+  const { name, email, phone, optIn, notes } = values;
+  const update = (change: Partial<DetailsDraft>) => {
+    Object.assign(draft, change);
+    setValues({ ...draft });
+  };
+  const setRegion = (value: string) => {
+    draft.region = value;
+    setRegionState(value);
+  };
+  const setName = (value: string) => update({ name: value });
+  const setEmail = (value: string) => update({ email: value });
+  const setPhone = (value: string) => update({ phone: value });
+  const setOptIn = (value: boolean) => update({ optIn: value });
+  const setNotes = (value: string) => update({ notes: value });
   const code = countries.find((country) => country.region === region)?.code ?? "1";
   const error = (field: string) => humanise(errors[field]);
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, bookingsApi, must, type BookingCreated, type Service, type Slot } from "../api/client";
-import { DetailsForm, type Details } from "../components/DetailsForm";
+import { DetailsForm, emptyDraft, type Details } from "../components/DetailsForm";
 import { Notice, Page, Spinner } from "../components/Layout";
 import { SlotPicker } from "../components/SlotPicker";
 import { loadServices } from "../lib/data";
@@ -28,6 +28,7 @@ export function Book() {
   const [busy, setBusy] = useState(false);
   const [booked, setBooked] = useState<BookingCreated>();
   const heading = useRef<HTMLHeadingElement>(null);
+  const draft = useRef(emptyDraft());
 
   const serviceId = url.searchParams.get("service");
   const service = services?.find((candidate) => candidate.id === serviceId);
@@ -126,7 +127,7 @@ export function Book() {
           windowDays={service.booking_window_days} onPick={(picked) => { setSlot(picked); setNotice(undefined); }} />
       )}
 
-      {step === "details" && <DetailsForm busy={busy} errors={errors} onSubmit={submit} />}
+      {step === "details" && <DetailsForm draft={draft.current} busy={busy} errors={errors} onSubmit={submit} />}
 
       {step === "done" && booked && service && <Confirmation booked={booked} service={service} zone={zone} />}
     </Page>
