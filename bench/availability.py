@@ -1,11 +1,18 @@
-"""Time `available_slots` (functions/bookings/availability.py).
+"""Time `available_slots` (functions/bookings/availability.py), from the
+booking documents the slots query decodes.
 
 One service (30 minutes, 10-minute buffer after, 15-minute grid), one staff
 member in Europe/London working Monday to Friday 09:00-12:30 and 13:30-17:30,
 a 60-day window (which crosses the March clock change) with 50 overrides on
 its dates (10 closed, 40 with other hours, one of them the Sunday the clocks
 change), and existing bookings of mixed services, lengths and buffers in
-that window, ordered by start as the store returns them.
+that window.
+
+The bookings are documents as the store decodes them (the fields the slots
+query selects, made in start order, as the query returns them). Each timed
+run covers everything done with them beyond decoding: reducing them to the
+staff member's `BookedTime` (functions/bookings/rules.py, `booked_time`),
+then `available_slots`.
 
 Cases, timed in interleaved rounds so that drift on the machine hits each alike:
 
@@ -15,7 +22,8 @@ Cases, timed in interleaved rounds so that drift on the machine hits each alike:
   the 2,000 case). So many bookings fill the 60 days several times over:
   both cases leave almost no free slot, so they differ only by bookings;
 - 20,000 bookings of which the same 2,000 are the staff member's and 18,000
-  a colleague's (they never block, but each is still looked at).
+  a colleague's, as a query for several staff members returns them: they
+  are grouped by staff member (`rules.by_staff`, timed) and go no further.
 
     PYTHONPATH=. python bench/availability.py [--runs 101]
 """
@@ -33,17 +41,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.bookings.availability import (  # noqa: E402
-    ExistingBooking,
     ServiceRules,
     StaffSchedule,
     available_slots,
 )
+from functions.bookings.rules import booked_time, by_staff  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 FIRST_DAY = date(2027, 3, 1)  # a Monday; the clocks go forward on Sunday 28 March
@@ -84,16 +95,21 @@ def schedule(rng: random.Random) -> StaffSchedule:
     )
 
 
-def bookings(rng: random.Random, mine: int, others: int) -> list[ExistingBooking]:
-    """Bookings between 08:00 and 18:00 local on the window's dates, made in
-    start order (memory layout as when built from a query ordered by start)."""
+Document = dict[str, Any]
+
+
+def bookings(rng: random.Random, mine: int, others: int) -> list[Document]:
+    """Booking documents between 08:00 and 18:00 local on the window's dates,
+    in start order, as the store decodes them: the fields the slots query
+    selects, timestamps as Firestore's DatetimeWithNanoseconds, each
+    document's made with it."""
     rows = []
     for n in range(mine + others):
         day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
         start = datetime.combine(day, time(8), LONDON) + timedelta(minutes=5 * rng.randrange(120))
         rows.append(
             (
-                start.astimezone(UTC),
+                start.timestamp(),
                 "ann" if n < mine else "bob",
                 rng.choice(["cut", "cut", "colour", "consult"]),
                 rng.choice([15, 30, 30, 45, 60, 90]),
@@ -103,14 +119,14 @@ def bookings(rng: random.Random, mine: int, others: int) -> list[ExistingBooking
         )
     rows.sort()
     return [
-        ExistingBooking(
-            staff_id=staff_id,
-            service_id=service_id,
-            start=start,
-            end=start + timedelta(minutes=length),
-            buffer_before=timedelta(minutes=before),
-            buffer_after=timedelta(minutes=after),
-        )
+        {
+            "staff_id": staff_id,
+            "service_id": service_id,
+            "start_at": DatetimeWithNanoseconds.fromtimestamp(start, UTC),
+            "end_at": DatetimeWithNanoseconds.fromtimestamp(start + 60 * length, UTC),
+            "buffer_before_minutes": before,
+            "buffer_after_minutes": after,
+        }
         for start, staff_id, service_id, length, before, after in rows
     ]
 
@@ -118,12 +134,19 @@ def bookings(rng: random.Random, mine: int, others: int) -> list[ExistingBooking
 @dataclass
 class Case:
     name: str
-    bookings: list[ExistingBooking]
+    documents: list[Document]
     samples: list[float]
+    mixed: bool = False  # several staff members' documents: grouped first
 
     def run(self, staff: Sequence[StaffSchedule]) -> int:
+        staff_ids = [s.staff_id for s in staff]
         started = clock.perf_counter()
-        slots = available_slots(SERVICE, staff, self.bookings, *WINDOW, NOW)
+        # One staff member's query filters by staff member: no grouping (see store.py).
+        grouped = (
+            by_staff(self.documents, staff_ids) if self.mixed else {staff_ids[0]: self.documents}
+        )
+        booked = {staff_id: booked_time(docs) for staff_id, docs in grouped.items()}
+        slots = available_slots(SERVICE, staff, booked, *WINDOW, NOW)
         self.samples.append((clock.perf_counter() - started) * 1000)
         return len(slots)
 
@@ -143,10 +166,10 @@ def main() -> int:
         Case("no bookings", [], []),
         Case("2,000 bookings", mine, []),
         Case("20,000 bookings", bookings(rng, 20_000, 0), []),
-        Case("20,000 (2,000 + 18,000 a colleague's)", [], []),
+        Case("20,000 (2,000 + 18,000 a colleague's)", [], [], mixed=True),
     ]
     others = bookings(rng, 0, 18_000)
-    cases[3].bookings = sorted([*mine, *others], key=lambda b: b.start)
+    cases[3].documents = sorted([*mine, *others], key=lambda d: d["start_at"])
     slot_counts = {case.name: case.run(staff) for case in cases}  # warm-up, not counted
     for case in cases:
         case.samples.clear()
@@ -159,7 +182,8 @@ def main() -> int:
 
     base = median(cases[1])
     print(
-        f"available_slots: 1 service, 1 staff member, {DAYS} days, 15-minute grid, "
+        f"booked_time + available_slots from decoded booking documents: "
+        f"1 service, 1 staff member, {DAYS} days, 15-minute grid, "
         f"{len(staff[0].overrides)} overrides\n"
         f"Python {platform.python_version()}, {os.cpu_count()} cores; "
         f"{args.runs} runs per case, interleaved\n"

@@ -6,13 +6,19 @@ generated there, so they never land on a local time that does not exist
 Existing bookings block a staff member for their whole span widened by
 their buffers; a new slot needs its own span, widened by its service's
 buffers, free. All instants inside are UTC.
+
+Bookings reach `available_slots` either as `ExistingBooking` objects (the
+readable path, for tests and small callers) or, per staff member, as a
+`BookedTime`: the few sorted columns availability reads, which the I/O layer
+builds straight from the documents it decodes (functions/bookings/rules.py,
+`booked_time`) without making an object per booking.
 """
 
 from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate, repeat
@@ -54,6 +60,91 @@ class ExistingBooking:
 
 
 @dataclass(frozen=True)
+class BookedTime:
+    """One staff member's bookings, reduced to what availability reads.
+
+    Four columns, one entry per booking, in any order: `starts`, `opens`
+    (start less the booking's buffer before), `closes` (end plus its buffer
+    after) and `services`; and the widened starts and ends each sorted on
+    their own (`sorted_opens`, `sorted_closes`), so the bookings overlapping
+    a slot are counted with two bisections. Instants are aware datetimes:
+    comparing them runs in C, and turning each into a number
+    (`datetime.timestamp()`) costs more than the comparisons save. Build it
+    with `from_spans` (or `of`, from booking objects).
+    """
+
+    starts: Sequence[datetime]
+    opens: Sequence[datetime]
+    closes: Sequence[datetime]
+    services: Sequence[str]
+    sorted_opens: Sequence[datetime]
+    sorted_closes: Sequence[datetime]
+    _sharing: dict[str, dict[datetime, list[tuple[datetime, datetime]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def from_spans(
+        cls,
+        starts: Sequence[datetime],
+        opens: Sequence[datetime],
+        closes: Sequence[datetime],
+        services: Sequence[str],
+    ) -> BookedTime:
+        """From aligned columns, one entry per booking (`opens` may be `starts`
+        itself when no booking has a buffer before). A booking whose widened
+        end precedes its widened start is malformed and dropped: it blocks
+        nothing and takes no seat. Sorting is cheapest when the bookings come
+        in start order, as the slots query returns them.
+        """
+        if not len(starts) == len(opens) == len(closes) == len(services):
+            raise ValueError("starts, opens, closes and services must be of one length")
+        if any(map(gt, opens, closes)):
+            keep = [i for i, (o, c) in enumerate(zip(opens, closes, strict=True)) if o <= c]
+            starts = [starts[i] for i in keep]
+            opens = [opens[i] for i in keep]
+            closes = [closes[i] for i in keep]
+            services = [services[i] for i in keep]
+        return cls(starts, opens, closes, services, sorted(opens), sorted(closes))
+
+    @classmethod
+    def of(cls, bookings: Iterable[ExistingBooking]) -> BookedTime:
+        """From booking objects (of one staff member: that is not checked)."""
+        rows = list(bookings)
+        return cls.from_spans(
+            [b.start for b in rows],
+            [b.start - b.buffer_before for b in rows],
+            [b.end + b.buffer_after for b in rows],
+            [b.service_id for b in rows],
+        )
+
+    def sharing(self, service_id: str) -> Mapping[datetime, list[tuple[datetime, datetime]]]:
+        """The widened spans of this service's bookings by start: a slot of
+        the service at the same start shares their seats. Made on first use
+        (only services with several seats need it) and kept."""
+        found = self._sharing.get(service_id)
+        if found is None:
+            found = self._sharing[service_id] = {}
+            for start, opened, closed, booked in zip(
+                self.starts, self.opens, self.closes, self.services, strict=True
+            ):
+                if booked == service_id:
+                    found.setdefault(start, []).append((opened, closed))
+        return found
+
+
+def booked_times(
+    bookings: Iterable[ExistingBooking], staff_ids: Collection[str] | None = None
+) -> dict[str, BookedTime]:
+    """Booking objects grouped by staff member (only `staff_ids`, when given)."""
+    grouped: dict[str, list[ExistingBooking]] = {}
+    for booking in bookings:
+        if staff_ids is None or booking.staff_id in staff_ids:
+            grouped.setdefault(booking.staff_id, []).append(booking)
+    return {staff_id: BookedTime.of(group) for staff_id, group in grouped.items()}
+
+
+@dataclass(frozen=True)
 class Slot:
     start: datetime  # aware, UTC
     end: datetime  # aware, UTC
@@ -64,7 +155,7 @@ class Slot:
 def available_slots(
     service: ServiceRules,
     staff: Sequence[StaffSchedule],
-    bookings: Sequence[ExistingBooking],
+    bookings: Sequence[ExistingBooking] | Mapping[str, BookedTime],
     window_start: datetime,
     window_end: datetime,
     now: datetime,
@@ -72,6 +163,9 @@ def available_slots(
     ignore_rules: bool = False,
 ) -> list[Slot]:
     """Slots starting in [window_start, window_end), sorted by start.
+
+    `bookings` are booking objects, or each staff member's `BookedTime` by
+    staff id (a member without one has no bookings).
 
     - a slot exists for a staff member when [start, start + duration) lies
       inside one of their working ranges for that local day, and start sits
@@ -96,20 +190,15 @@ def available_slots(
         schedules.setdefault(schedule.staff_id, schedule)  # a repeated member counts once
     if low >= high or not schedules:
         return []
-    # One filtering pass per staff member is cheapest for a few; grouping for many.
-    grouped = _bookings_by_staff(bookings, list(schedules)) if len(schedules) > _FEW_STAFF else None
+    booked = bookings if isinstance(bookings, Mapping) else booked_times(bookings, schedules)
     length = timedelta(seconds=duration)
     widen_before = timedelta(seconds=before)
     widen_after = timedelta(seconds=after)
     free = {
         staff_id: _free(
             _grid(schedule, step, duration, low, high),
-            _spans(
-                bookings if grouped is None else grouped[staff_id],
-                staff_id if grouped is None else None,
-                service.service_id,
-                service.seats,
-            ),
+            booked.get(staff_id),
+            service.service_id,
             length,
             widen_before,
             widen_after,
@@ -224,16 +313,17 @@ def why_not_bookable(
 # whose UTC offset holds from midnight to midnight lays each range's grid out
 # arithmetically in epoch seconds (only the starts inside the window and the
 # rules are made); a day with a clock change resolves each wall time on its
-# own. Bookings are read once into two sorted lists, widened starts and
-# widened ends, so the bookings overlapping a slot are counted with two
-# bisections: O((slots + bookings) log bookings), no scan per slot.
+# own. Each staff member's bookings come as a BookedTime, whose widened
+# starts and widened ends are sorted lists, so the bookings overlapping a slot
+# are counted with two bisections: O(slots log bookings) here, no scan per
+# slot, and no work per booking (that was done once, building the BookedTime).
 #
 # Where slots meet bookings, instants are UTC-aware datetimes, not numbers:
 # comparing datetimes runs in C, and turning each booking's start and end
-# into numbers (`datetime.timestamp()`) would cost more than comparing
-# numbers saves. The grid is laid out in integer epoch seconds; wall-clock
-# times are integer "wall seconds" (seconds since 1970-01-01 00:00 on the
-# local clock).
+# into numbers (`datetime.timestamp()`, ~0.2 us each) would cost more than
+# comparing numbers saves. The grid is laid out in integer epoch seconds;
+# wall-clock times are integer "wall seconds" (seconds since 1970-01-01 00:00
+# on the local clock).
 
 _SECOND = timedelta(seconds=1)
 _DAY = 86_400
@@ -241,7 +331,6 @@ _ONE_DAY = timedelta(days=1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_NAIVE = datetime(1970, 1, 1)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_FEW_STAFF = 4  # up to this many staff, one filtering pass each beats grouping
 
 _Range = tuple[int, int]  # wall seconds since local midnight, [start, end)
 
@@ -428,77 +517,28 @@ def _grid(
     return starts
 
 
-_Spans = tuple[list[datetime], list[datetime], dict[datetime, list[tuple[datetime, datetime]]]]
-
-
-def _spans(
-    bookings: Sequence[ExistingBooking], staff_id: str | None, service_id: str, seats: int
-) -> _Spans:
-    """A staff member's bookings (all of `bookings` when `staff_id` is None)
-    as widened starts and ends, each sorted, so the spans overlapping a slot
-    are counted with two bisections; and, when seats are shared, the
-    same-service ones by start."""
-    if staff_id is None:
-        opens = [b.start - b.buffer_before if b.buffer_before else b.start for b in bookings]
-        closes = [b.end + b.buffer_after if b.buffer_after else b.end for b in bookings]
-    else:  # filtering in the same pass: this loop is most of the cost for many bookings
-        opens = [
-            b.start - b.buffer_before if b.buffer_before else b.start
-            for b in bookings
-            if b.staff_id == staff_id
-        ]
-        closes = [
-            b.end + b.buffer_after if b.buffer_after else b.end
-            for b in bookings
-            if b.staff_id == staff_id
-        ]
-    if any(map(gt, opens, closes)):  # ending before it starts: malformed, blocks nothing
-        kept = [(o, c) for o, c in zip(opens, closes, strict=True) if o <= c]
-        opens = [o for o, _ in kept]
-        closes = [c for _, c in kept]
-    shared: dict[datetime, list[tuple[datetime, datetime]]] = {}
-    if seats > 1:
-        for b in bookings:
-            if b.service_id == service_id and (staff_id is None or b.staff_id == staff_id):
-                opened = b.start - b.buffer_before
-                closed = b.end + b.buffer_after
-                if opened <= closed:
-                    shared.setdefault(b.start, []).append((opened, closed))
-    opens.sort()
-    closes.sort()
-    return opens, closes, shared
-
-
-def _bookings_by_staff(
-    bookings: Sequence[ExistingBooking], staff_ids: Sequence[str]
-) -> dict[str, list[ExistingBooking]]:
-    grouped: dict[str, list[ExistingBooking]] = {sid: [] for sid in staff_ids}
-    for booking in bookings:
-        found = grouped.get(booking.staff_id)
-        if found is not None:
-            found.append(booking)
-    return grouped
-
-
 def _free(
     starts: list[datetime],
-    spans: _Spans,
+    booked: BookedTime | None,
+    service_id: str,
     duration: timedelta,
     before: timedelta,
     after: timedelta,
     seats: int,
 ) -> list[tuple[datetime, int]]:
     """(start, seats left) of every start whose widened span is free."""
-    opens, closes, shared = spans
-    if not opens:
+    if booked is None or not booked.starts:
         return [(start, seats) for start in starts]
     lows = list(map(sub, starts, repeat(before))) if before else starts
     highs = list(map(add, starts, repeat(duration + after)))
     # Spans overlapping [low, high] (touching ends do not): those opening
     # before `high`, less those closing by `low`. Mapped, the bisections run in C.
-    overlapping = list(
-        map(sub, map(bisect_left, repeat(opens), highs), map(bisect_right, repeat(closes), lows))
+    overlapping = map(
+        sub,
+        map(bisect_left, repeat(booked.sorted_opens), highs),
+        map(bisect_right, repeat(booked.sorted_closes), lows),
     )
+    shared = booked.sharing(service_id) if seats > 1 else None
     if not shared:
         return [(start, seats) for start, n in zip(starts, overlapping, strict=True) if not n]
     out = []

@@ -4,13 +4,13 @@ client's manage link (view, reschedule, cancel, calendar file)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response, status
 
 from functions.bookings import operations, rules, store, views
-from functions.bookings.availability import ExistingBooking, available_slots
+from functions.bookings.availability import available_slots
 from functions.bookings.models import (
     BookingCreate,
     BookingCreated,
@@ -48,26 +48,6 @@ def list_services() -> list[PublicService]:
     ]
 
 
-def existing_bookings(docs: list[dict[str, Any]], now: datetime) -> list[ExistingBooking]:
-    """Bookings that block time: active, and holds only while they last."""
-    blocking = []
-    for doc in docs:
-        expires = doc.get("hold_expires_at")
-        if doc["status"] == "pending_payment" and expires is not None and expires <= now:
-            continue
-        blocking.append(
-            ExistingBooking(
-                staff_id=doc["staff_id"],
-                service_id=doc["service_id"],
-                start=doc["start_at"],
-                end=doc["end_at"],
-                buffer_before=timedelta(minutes=doc.get("buffer_before_minutes", 0)),
-                buffer_after=timedelta(minutes=doc.get("buffer_after_minutes", 0)),
-            )
-        )
-    return blocking
-
-
 @public.get("/slots", summary="Free slots of a service between two dates in the client's zone")
 def list_slots(
     service_id: Annotated[str, Query(min_length=1, max_length=64)],
@@ -91,16 +71,11 @@ def list_slots(
         if doc.get("active", True)
     ]
     now = clock.now()
-    docs = store.active_bookings_overlapping(
-        [s.staff_id for s in schedules], window_start, window_end, LONGEST_BOOKING
+    booked = store.booked_times(
+        [s.staff_id for s in schedules], window_start, window_end, LONGEST_BOOKING, now
     )
     slots = available_slots(
-        rules.service_rules(service_id, service),
-        schedules,
-        existing_bookings(docs, now),
-        window_start,
-        window_end,
-        now,
+        rules.service_rules(service_id, service), schedules, booked, window_start, window_end, now
     )
     return SlotsOut(
         service_id=service_id,

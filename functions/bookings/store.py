@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from functions.bookings import rules
+from functions.bookings.availability import BookedTime
 from functions.bookings.models import BookingOut, BookingStatus
 from shared.firestore import Collections, Page, client, collection, field_filter, paginate
 
@@ -74,15 +77,26 @@ def get_booking(booking_id: str) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot.exists else None
 
 
-def active_bookings_overlapping(
-    staff_ids: list[str], start: datetime, end: datetime, longest: timedelta
-) -> list[dict[str, Any]]:
-    """Active bookings of these staff members that may touch [start, end).
+# Firestore's `in` filter takes at most this many values.
+_IN_LIMIT = 30
 
-    One range query on start time (indexed with status); bookings that start
-    up to `longest` (the longest booking plus buffers) earlier are included.
+
+def booked_times(
+    staff_ids: list[str], start: datetime, end: datetime, longest: timedelta, now: datetime
+) -> dict[str, BookedTime]:
+    """What availability reads of these staff members' active bookings that
+    may touch [start, end): each member's `BookedTime`.
+
+    One range query on start time per status (indexed with status and staff
+    member), ordered by start, for these staff members only (up to 30; more
+    are filtered here) and only the fields availability reads; bookings that
+    start up to `longest` (the longest booking plus buffers) earlier are
+    included. Payment holds that expired by `now` block nothing.
     """
-    results: list[dict[str, Any]] = []
+    staff_ids = list(dict.fromkeys(staff_ids))
+    if not staff_ids:
+        return {}
+    found: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for status in ("confirmed", "pending_payment"):
         query = (
             collection(Collections.BOOKINGS)
@@ -90,9 +104,22 @@ def active_bookings_overlapping(
             .where(filter=field_filter("start_at", ">=", start - longest))
             .where(filter=field_filter("start_at", "<", end))
         )
-        documents = (doc.to_dict() or {} for doc in query.stream())
-        results += [data for data in documents if data.get("staff_id") in staff_ids]
-    return results
+        if len(staff_ids) == 1:
+            query = query.where(filter=field_filter("staff_id", "==", staff_ids[0]))
+        elif len(staff_ids) <= _IN_LIMIT:
+            query = query.where(filter=field_filter("staff_id", "in", staff_ids))
+        query = query.order_by("start_at").select(list(rules.BOOKED_TIME_FIELDS))
+        documents: list[Mapping[str, Any]] = [doc.to_dict() or {} for doc in query.stream()]
+        if len(staff_ids) == 1:  # the query kept that member's only
+            found[status] = {staff_ids[0]: documents}
+        else:
+            found[status] = rules.by_staff(documents, staff_ids)
+    return {
+        staff_id: rules.booked_time(
+            found["confirmed"][staff_id], found["pending_payment"][staff_id], now=now
+        )
+        for staff_id in staff_ids
+    }
 
 
 def booking_out(doc_id: str, data: dict[str, Any]) -> BookingOut:

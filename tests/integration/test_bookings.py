@@ -121,6 +121,53 @@ def test_bad_slot_queries_name_the_field(
     assert [f["field"] for f in response.json()["error"]["fields"]] == [field]
 
 
+def test_the_slots_query_reads_each_asked_staff_members_active_bookings(
+    clean_stack: LocalStack,
+) -> None:
+    """store.booked_times: one query per status with the staff members
+    filtered by Firestore (one: ==, up to 30: in) or, past 30, here."""
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    rows = [  # (staff, status, start, buffer after, hold expiry)
+        ("alex", "confirmed", at + 3 * hour, 15, None),
+        ("alex", "confirmed", at, 0, None),
+        ("alex", "cancelled", at + hour, 0, None),
+        ("alex", "confirmed", at - 2 * timedelta(days=1), 0, None),  # too early to matter
+        ("sam", "confirmed", at + 2 * hour, 0, None),
+        ("sam", "pending_payment", at + 4 * hour, 0, NOW + hour),
+        ("sam", "pending_payment", at + 5 * hour, 0, NOW - hour),  # expired hold
+        ("kim", "confirmed", at, 0, None),
+    ]
+    for n, (staff_id, status, start, after, expires) in enumerate(rows):
+        collection(Collections.BOOKINGS).document(f"b{n}").set(
+            {
+                "staff_id": staff_id,
+                "service_id": "hour",
+                "status": status,
+                "start_at": start,
+                "end_at": start + hour,
+                "buffer_before_minutes": 0,
+                "buffer_after_minutes": after,
+                "hold_expires_at": expires,
+                "customer": CUSTOMER,
+            }
+        )
+    window = (at, at + timedelta(days=1))
+    expected = {
+        "alex": ([at, at + 3 * hour], [at + hour, at + 4 * hour + timedelta(minutes=15)]),
+        "sam": ([at + 2 * hour, at + 4 * hour], [at + 3 * hour, at + 5 * hour]),
+    }
+    many = ["alex", "sam", *(f"nobody{n}" for n in range(30))]
+    for staff_ids in (["alex"], ["alex", "sam"], many):
+        booked = store.booked_times(staff_ids, *window, timedelta(days=1), NOW)
+        assert set(booked) == set(staff_ids)
+        found = {k: (list(v.sorted_opens), list(v.sorted_closes)) for k, v in booked.items()}
+        assert {k: found[k] for k in staff_ids if k in expected} == {
+            k: v for k, v in expected.items() if k in staff_ids
+        }
+        assert all(not booked[k].starts for k in staff_ids if k not in expected)
+
+
 def test_book_view_and_download_the_calendar_file(api: TestClient, catalogue: None) -> None:
     response = book(api, "2026-12-01T10:00:00+00:00", whatsapp_opt_in=True, notes="door code 12")
     assert response.status_code == 201, response.text

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from functions.bookings.availability import (
+    BookedTime,
     ExistingBooking,
     ServiceRules,
     Slot,
@@ -104,7 +105,7 @@ def day_slots(
     staff: Sequence[StaffSchedule],
     day: date,
     zone: ZoneInfo = LONDON,
-    bookings: Sequence[ExistingBooking] = (),
+    bookings: Sequence[ExistingBooking] | Mapping[str, BookedTime] = (),
     now: datetime | None = None,
     *,
     ignore_rules: bool = False,
@@ -404,6 +405,40 @@ def test_a_booking_that_ends_before_it_starts_blocks_nothing() -> None:
     free = walls(day_slots(service(), [schedule()], MONDAY, bookings=[broken, real]), LONDON)
     assert "10:00+0100" in free
     assert "12:00+0100" not in free
+
+
+# ------------------------------------------------------------------ BookedTime
+def test_booked_time_by_staff_member_gives_the_same_slots_as_booking_objects() -> None:
+    rules = service(30, interval=15, before=10, after=5, seats=2)
+    bookings = [
+        booking(local(LONDON, MONDAY, 12), 45, after=15),
+        booking(local(LONDON, MONDAY, 10), before=20, service_id="dye"),
+        booking(local(LONDON, MONDAY, 15), 30),  # same service: shares the 15:00 seats
+        booking(local(LONDON, MONDAY, 9), 480, staff_id="bob"),
+    ]
+    staff = [schedule("ann"), schedule("bob"), schedule("cy")]
+    booked = {
+        "ann": BookedTime.of(b for b in bookings if b.staff_id == "ann"),
+        "bob": BookedTime.of(b for b in bookings if b.staff_id == "bob"),
+    }  # no entry for cy: no bookings
+    from_objects = day_slots(rules, staff, MONDAY, bookings=bookings)
+    assert day_slots(rules, staff, MONDAY, bookings=booked) == from_objects
+    at_three = next(s for s in from_objects if s.start == local(LONDON, MONDAY, 15))
+    assert (at_three.seats_left, at_three.staff_ids) == (2, ("ann", "cy"))
+
+
+def test_booked_time_from_spans_drops_malformed_bookings() -> None:
+    at_ten = local(LONDON, MONDAY, 10)
+    at_noon = local(LONDON, MONDAY, 12)
+    starts = [at_noon, at_ten]
+    booked = BookedTime.from_spans(
+        starts, starts, [at_noon + timedelta(hours=1), at_ten - MINUTE], ["cut", "cut"]
+    )
+    assert list(booked.sorted_opens) == [at_noon]
+    assert list(booked.sorted_closes) == [at_noon + timedelta(hours=1)]
+    assert booked.sharing("cut") == {at_noon: [(at_noon, at_noon + timedelta(hours=1))]}
+    with pytest.raises(ValueError, match="one length"):
+        BookedTime.from_spans(starts, starts, [at_noon], ["cut", "cut"])
 
 
 # ------------------------------------------------------------------ seats

@@ -3,12 +3,14 @@ and intervals (multiples of 5 minutes), in zones with DST changes of an hour
 and of half an hour, and without DST; windows are drawn around the changes.
 
 Besides the properties, `available_slots` is compared with `reference`, a
-slow, literal reading of the specification written for these tests."""
+slow, literal reading of the specification written for these tests, both from
+booking objects and from booking documents as the slots query reads them
+(rules.booked_time, with payment holds live and expired)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from functions.bookings import rules
 from functions.bookings.availability import (
     ExistingBooking,
     ServiceRules,
@@ -322,6 +325,63 @@ def test_every_offered_start_is_bookable(case: Case) -> None:
 @given(cases())
 def test_matches_the_reference(case: Case) -> None:
     assert slots_of(case) == reference(case)
+
+
+def document(booking: ExistingBooking) -> dict[str, object]:
+    """A booking as the slots query decodes it (buffers in whole minutes)."""
+    return {
+        "staff_id": booking.staff_id,
+        "service_id": booking.service_id,
+        "start_at": booking.start,
+        "end_at": booking.end,
+        "buffer_before_minutes": booking.buffer_before // MINUTE,
+        "buffer_after_minutes": booking.buffer_after // MINUTE,
+    }
+
+
+@PROPERTY_SETTINGS
+@given(cases(), cases(), st.data())
+def test_documents_with_holds_match_the_reference(
+    case: Case, expired: Case, data: st.DataObject
+) -> None:
+    """Documents in any order, some of them live payment holds, and holds
+    that expired (bookings of another drawn case, which would block) are
+    grouped by staff member and reduced to BookedTime: the slots are the
+    reference's for the live bookings alone."""
+    order = data.draw(st.permutations(range(len(case.bookings))))
+    held = data.draw(st.lists(st.booleans(), min_size=len(order), max_size=len(order)))
+    confirmed, holds = [], []
+    for n, is_held in zip(order, held, strict=True):
+        doc = document(case.bookings[n])
+        if is_held:
+            doc["hold_expires_at"] = case.now + data.draw(minutes(5, 60)) * MINUTE
+            holds.append(doc)
+        else:
+            confirmed.append(doc)
+    for booking in expired.bookings:
+        moved = replace(booking, start=booking.start - expired.now + case.now)
+        doc = document(replace(moved, end=moved.start + (booking.end - booking.start)))
+        doc["hold_expires_at"] = case.now - data.draw(minutes(0, 60)) * MINUTE
+        holds.append(doc)
+    staff_ids = [s.staff_id for s in case.staff]
+    confirmed_by_staff = rules.by_staff(confirmed, staff_ids)
+    holds_by_staff = rules.by_staff(holds, staff_ids)
+    booked = {
+        staff_id: rules.booked_time(
+            confirmed_by_staff[staff_id], holds_by_staff[staff_id], now=case.now
+        )
+        for staff_id in staff_ids
+    }
+    slots = available_slots(
+        case.service,
+        case.staff,
+        booked,
+        case.window_start,
+        case.window_end,
+        case.now,
+        ignore_rules=case.ignore_rules,
+    )
+    assert slots == reference(case)
 
 
 @PROPERTY_SETTINGS

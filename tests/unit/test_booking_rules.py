@@ -149,3 +149,53 @@ def test_span_lock_ids_cover_buffers_and_touching_spans_share_none() -> None:
     assert set(buffered) & set(next_hour)
     other_staff = span_lock_ids("b", ten, ten + timedelta(hours=1), timedelta(0), timedelta(0))
     assert not set(hour) & set(other_staff)
+
+
+def test_booking_documents_become_booked_time() -> None:
+    def doc(hour: int, **fields: object) -> dict[str, object]:
+        start = START.replace(hour=hour)
+        return {
+            "service_id": "cut",
+            "start_at": start,
+            "end_at": start + timedelta(hours=1),
+        } | fields
+
+    now = START - timedelta(days=1)
+    booked = rules.booked_time(
+        [
+            doc(9),  # no buffer fields: none
+            doc(11, buffer_before_minutes=7, buffer_after_minutes=0, service_id="dye"),
+        ],
+        [
+            doc(13, buffer_after_minutes=15, hold_expires_at=now + timedelta(minutes=1)),
+            doc(15, hold_expires_at=now),  # expired: blocks nothing
+            doc(16, hold_expires_at=None),  # a hold without an expiry blocks
+        ],
+        now=now,
+    )
+    at = START.replace
+    assert list(booked.sorted_opens) == [
+        at(hour=9),
+        at(hour=10, minute=53),
+        at(hour=13),
+        at(hour=16),
+    ]
+    assert list(booked.sorted_closes) == [
+        at(hour=10),
+        at(hour=12),
+        at(hour=14, minute=15),
+        at(hour=17),
+    ]
+    assert list(booked.services) == ["cut", "dye", "cut", "cut"]
+    with pytest.raises(ValueError, match="now"):
+        rules.booked_time([], [doc(13)])
+
+
+def test_booking_documents_are_grouped_by_staff_member_in_order() -> None:
+    docs = [{"staff_id": s, "n": n} for n, s in enumerate(["ann", "bob", "ann", "cy", "ann"])]
+    grouped = rules.by_staff(docs, ["ann", "bob", "dee"])
+    assert {k: [d["n"] for d in v] for k, v in grouped.items()} == {
+        "ann": [0, 2, 4],
+        "bob": [1],
+        "dee": [],
+    }
