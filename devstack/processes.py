@@ -209,7 +209,7 @@ def start_moto(children: Children, port: int) -> str:
     endpoint = f"http://127.0.0.1:{port}"
     children.start(
         "moto",
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devstack.moto_server", "-H", "127.0.0.1", "-p", str(port)],
         ready=lambda: http_ok(f"{endpoint}/moto-api/"),
     )
     return endpoint
