@@ -7,11 +7,16 @@ import json
 import os
 import secrets
 import sys
-import threading
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devstack.processes import RUN_DIR
 from devstack.seed import ADMIN_EMAIL
+
+if TYPE_CHECKING:
+    from devstack.aws import QueueAddress
+    from devstack.stack import LocalStack
 
 STACK_FILE = RUN_DIR / "stack.json"
 PASSWORD_FILE = RUN_DIR / "admin-password"
@@ -28,7 +33,6 @@ def admin_password() -> tuple[str, bool]:
 def run(port: int, host: str) -> int:
     import uvicorn
 
-    from devstack.runner import QueueRunner, ScheduleRunner
     from devstack.seed import seed_admin, seed_data
     from devstack.server import LocalGateway
     from devstack.stack import LocalStack
@@ -50,7 +54,6 @@ def run(port: int, host: str) -> int:
     stack = LocalStack(stage="local")
     print("Starting the Firestore, Auth and AWS (moto) emulators…", flush=True)
     stack.start()
-    stop = threading.Event()
     try:
         stack.activate()
         queues = stack.provision()
@@ -73,16 +76,7 @@ def run(port: int, host: str) -> int:
             )
         )
         gateway = LocalGateway(stack.template)
-        queue_runner = QueueRunner(stack.template.consumers, queues, stack.sqs_client())
-        schedule_runner = ScheduleRunner(stack.template.schedules)
-        threads = [
-            threading.Thread(target=queue_runner.run, args=(stop,), name="queues", daemon=True),
-            threading.Thread(
-                target=schedule_runner.run, args=(stop,), name="schedules", daemon=True
-            ),
-        ]
-        for thread in threads:
-            thread.start()
+        start_worker(stack, queues)
         url = f"http://{host}:{port}"
         print(
             f"\nMilliIntell is running ({time.monotonic() - started:.0f}s to start)\n"
@@ -108,16 +102,40 @@ def run(port: int, host: str) -> int:
             )
             + f"  consumers   {', '.join(c.logical_id for c in stack.template.consumers)}\n"
             f"  schedules   {', '.join(s.logical_id for s in stack.template.schedules)}\n"
+            f"  worker log  {stack.run_dir / 'worker.log'} (consumers and schedules)\n"
             "Ctrl-C stops everything.\n",
             flush=True,
         )
         uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="off")
     finally:
-        stop.set()
         stack.stop()
         STACK_FILE.unlink(missing_ok=True)
         print("Stopped.", flush=True)
     return 0
+
+
+def start_worker(stack: LocalStack, queues: dict[str, QueueAddress]) -> None:
+    """The consumers and schedules, in their own child process (devstack/worker.py)."""
+    from devstack.worker import encode_queues
+
+    ready = stack.run_dir / "worker.ready"
+    ready.unlink(missing_ok=True)
+    stack.children.start(
+        "worker",
+        [
+            sys.executable,
+            "-m",
+            "devstack",
+            "worker",
+            "--queues",
+            encode_queues(queues),
+            "--ready-file",
+            str(ready),
+            "--parent",
+            str(os.getpid()),
+        ],
+        ready=ready.exists,
+    )
 
 
 def token() -> int:
@@ -138,9 +156,19 @@ def main() -> int:
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     run_parser.add_argument("--host", default="127.0.0.1")
     commands.add_parser("token", help="print a staff ID token for the seeded admin")
+    worker_parser = commands.add_parser(
+        "worker", help="(started by run) the queue consumers and schedules"
+    )
+    worker_parser.add_argument("--queues", required=True)
+    worker_parser.add_argument("--ready-file", type=Path, required=True)
+    worker_parser.add_argument("--parent", type=int, required=True)
     args = parser.parse_args()
     if args.command == "run":
         return run(args.port, args.host)
+    if args.command == "worker":
+        from devstack import worker
+
+        return worker.run(args.queues, args.ready_file, args.parent)
     return token()
 
 

@@ -85,7 +85,7 @@ def test_make_run_serves_the_product_and_stops_cleanly(tmp_path: Path) -> None:
             assert response.status == 200
 
         children = json.loads((run_dir / "pids.json").read_text())
-        assert set(children) == {"firestore", "auth", "moto"}
+        assert set(children) == {"firestore", "auth", "moto", "worker"}
         status, config = get(f"{base}/site-config.json")
         assert status == 200
         assert config["authEmulator"] == f"http://{stack.info['auth_host']}"
