@@ -5,6 +5,7 @@ staged events together), then the events are published."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -95,11 +96,14 @@ def _claim_and_write(
     end: datetime,
     write: Any,
     keep: tuple[str, ...] = (),
+    clear_stale: bool = True,
 ) -> Claim:
     """Take the locks for this span and run `write(batch, claim)` in the same commit.
 
     `keep` are locks the booking already holds (a reschedule onto an
-    overlapping time). Raises SlotTaken when the time is held by someone else.
+    overlapping time). Raises SlotTaken when the time is held by someone else
+    (with `clear_stale=False`, as soon as the commit is refused, without
+    looking for stale locks).
     """
     from google.api_core.exceptions import AlreadyExists
     from google.api_core.exceptions import Conflict as GrpcConflict
@@ -132,9 +136,29 @@ def _claim_and_write(
         except (AlreadyExists, GrpcConflict):
             if group is not None:
                 continue  # a seat or the group's first locks went meanwhile: look again
-            if attempt == 3 or not locks.clear_stale_locks(lock_ids, clock.now()):
+            if (
+                attempt == 3
+                or not clear_stale
+                or not locks.clear_stale_locks(lock_ids, clock.now())
+            ):
                 raise SlotTaken(staff_id) from None
     raise SlotTaken(staff_id)
+
+
+def _staff_with_stale_locks_cleared(
+    staff_ids: list[str], service: dict[str, Any], start: datetime, end: datetime
+) -> list[str]:
+    """Clear stale locks in these staff members' spans (one look at all their
+    locks and holders); the members who had some, worth another try."""
+    before = timedelta(minutes=service.get("buffer_before_minutes", 0))
+    after = timedelta(minutes=service.get("buffer_after_minutes", 0))
+    owner = {
+        lock_id: staff_id
+        for staff_id in staff_ids
+        for lock_id in locks.span_lock_ids(staff_id, start, end, before, after)
+    }
+    cleared = {owner[i] for i in locks.cleared_stale_locks(list(owner), clock.now())}
+    return [staff_id for staff_id in staff_ids if staff_id in cleared]
 
 
 def create_booking(request: BookingCreate, *, created_by: str = "client") -> Booked:
@@ -178,7 +202,22 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             "source": "booking_form" if not staff_request else "staff",
             "wording": request.whatsapp_consent_text or DEFAULT_CONSENT_TEXT,
         }
-    for staff_id in bookable:
+
+    # Several staff members: first offer the time to each in turn and let the
+    # commit's preconditions decide (a refusal costs one round trip); only if
+    # every one refuses, clear stale locks (a crash, an expired hold) in all
+    # their spans at once and try again those who had some. Concurrent
+    # clients wanting the same start thus move on to the next staff member
+    # at once, and a taken slot costs two reads, not two per staff member.
+    def attempts() -> Iterator[tuple[bool, str]]:
+        if int(service.get("seats", 1)) > 1 or len(bookable) == 1:
+            yield from ((True, staff_id) for staff_id in bookable)
+            return
+        yield from ((False, staff_id) for staff_id in bookable)
+        retry = _staff_with_stale_locks_cleared(bookable, service, start, end)
+        yield from ((True, staff_id) for staff_id in retry)
+
+    for clear_stale, staff_id in attempts():
         data: dict[str, Any] = {
             "service_id": request.service_id,
             "service_name": service["name"],
@@ -229,7 +268,16 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             )
 
         try:
-            _claim_and_write(booking_id, staff_id, request.service_id, service, start, end, write)
+            _claim_and_write(
+                booking_id,
+                staff_id,
+                request.service_id,
+                service,
+                start,
+                end,
+                write,
+                clear_stale=clear_stale,
+            )
         except SlotTaken:
             continue
         events.flush(staged)
