@@ -13,6 +13,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -228,9 +230,18 @@ class CancelRequest(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+# Response times keep an explicit offset ("+00:00" in London in winter, not
+# pydantic's "Z"): the contract is "in the client's zone, with its offset".
+OffsetDateTime = Annotated[
+    datetime,
+    PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
 class SlotOut(BaseModel):
-    start: datetime
-    end: datetime
+    start: OffsetDateTime
+    end: OffsetDateTime
     seats_left: int
 
 
@@ -249,13 +260,13 @@ class Customer(BaseModel):
 class BookingCreated(BaseModel):
     id: str
     status: BookingStatus
-    start: datetime
-    end: datetime
+    start: OffsetDateTime
+    end: OffsetDateTime
     manage_token: str = Field(description="shown once; keep it to view, reschedule or cancel")
     manage_url: str
     ics_url: str
     google_calendar_url: str
-    hold_expires_at: datetime | None = None
+    hold_expires_at: OffsetDateTime | None = None
 
 
 class BookingView(BaseModel):
@@ -263,12 +274,12 @@ class BookingView(BaseModel):
     status: BookingStatus
     service_id: str
     service_name: str
-    start: datetime
-    end: datetime
+    start: OffsetDateTime
+    end: OffsetDateTime
     tz: str
     customer: Customer
     notes: str
-    hold_expires_at: datetime | None = None
+    hold_expires_at: OffsetDateTime | None = None
     can_cancel: bool
     can_reschedule: bool
     ics_url: str
@@ -283,8 +294,8 @@ class BookingOut(BaseModel):
     service_name: str
     staff_id: str
     status: BookingStatus
-    start: datetime
-    end: datetime
+    start: OffsetDateTime
+    end: OffsetDateTime
     tz: str
     customer: Customer
     contact_id: str | None = None

@@ -64,6 +64,20 @@ def test_visitor_books_and_the_slot_is_gone_for_the_next(browsing: Browsing) -> 
         "href", "https://wa.me/447700900000"
     )
     open_slots(browsing, page)
+
+    # Times follow the chosen zone, with its offset.
+    zone = page.get_by_label("Times shown in")
+    expect(zone).to_have_value("Europe/London")
+    zone.focus()
+    zone.select_option("America/New_York")
+    expect(page.locator("button[data-start]").first).to_have_attribute(
+        "data-start", re.compile(r"-05:00$")
+    )
+    browsing.shot(page, "new-york-times")
+    zone.select_option("Europe/London")
+    expect(page.locator("button[data-start]").first).to_have_attribute(
+        "data-start", re.compile(r"\+00:00$")
+    )
     start = pick_first_slot(page)
 
     # The API's field-level message appears beside its field (Chromium logs the 422).

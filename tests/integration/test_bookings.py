@@ -88,9 +88,9 @@ def test_services_lists_only_active_ones(api: TestClient, catalogue: None) -> No
 
 def test_slots_come_in_the_clients_zone_with_offsets(api: TestClient, catalogue: None) -> None:
     starts = slot_starts(api)
-    assert starts[0] == "2026-12-01T09:00:00Z"
-    assert "2026-12-01T11:30:00Z" in starts
-    assert "2026-12-01T12:00:00Z" not in starts  # would run into the lunch break
+    assert starts[0] == "2026-12-01T09:00:00+00:00"
+    assert "2026-12-01T11:30:00+00:00" in starts
+    assert "2026-12-01T12:00:00+00:00" not in starts  # would run into the lunch break
     response = api.get(
         "/api/bookings/slots",
         params={
@@ -173,13 +173,13 @@ def test_book_view_and_download_the_calendar_file(api: TestClient, catalogue: No
     assert response.status_code == 201, response.text
     created = response.json()
     assert created["status"] == "confirmed"
-    assert created["start"] == "2026-12-01T10:00:00Z"
-    assert created["end"] == "2026-12-01T11:00:00Z"
+    assert created["start"] == "2026-12-01T10:00:00+00:00"
+    assert created["end"] == "2026-12-01T11:00:00+00:00"
     assert created["manage_url"].endswith(
         f"/manage/{created['id']}?token={created['manage_token']}"
     )
     assert "calendar.google.com" in created["google_calendar_url"]
-    assert "2026-12-01T10:00:00Z" not in slot_starts(api)
+    assert "2026-12-01T10:00:00+00:00" not in slot_starts(api)
 
     token = created["manage_token"]
     view = api.get(f"/api/bookings/{created['id']}", params={"token": token})
@@ -283,7 +283,7 @@ def test_cancel_frees_the_slot(api: TestClient, catalogue: None) -> None:
     )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
-    assert "2026-12-01T10:00:00Z" in slot_starts(api)
+    assert "2026-12-01T10:00:00+00:00" in slot_starts(api)
     assert book(api, "2026-12-01T10:00:00+00:00").status_code == 201
     again = api.post(
         f"/api/bookings/{created['id']}/cancel", params={"token": created["manage_token"]}
@@ -311,11 +311,11 @@ def test_reschedule_takes_the_new_slot_before_freeing_the_old(
         json={"start": "2026-12-01T10:30:00+00:00"},  # overlaps its own old time
     )
     assert moved.status_code == 200, moved.text
-    assert moved.json()["start"] == "2026-12-01T10:30:00Z"
+    assert moved.json()["start"] == "2026-12-01T10:30:00+00:00"
     starts = slot_starts(api)
-    assert "2026-12-01T09:00:00Z" in starts
-    assert "2026-12-01T10:00:00Z" not in starts  # would overlap 10:30-11:30
-    assert "2026-12-01T11:30:00Z" in starts
+    assert "2026-12-01T09:00:00+00:00" in starts
+    assert "2026-12-01T10:00:00+00:00" not in starts  # would overlap 10:30-11:30
+    assert "2026-12-01T11:30:00+00:00" in starts
     assert book(api, "2026-12-01T11:30:00+00:00").status_code == 201
     taken = api.post(
         f"/api/bookings/{created['id']}/reschedule",
@@ -324,7 +324,7 @@ def test_reschedule_takes_the_new_slot_before_freeing_the_old(
     )
     assert taken.status_code == 409
     assert api.get(f"/api/bookings/{created['id']}", params={"token": token}).json()["start"] == (
-        "2026-12-01T10:30:00Z"
+        "2026-12-01T10:30:00+00:00"
     )
 
 
@@ -360,12 +360,12 @@ def test_an_expired_hold_frees_its_slot(
 ) -> None:
     held = book(api, "2026-12-01T10:00:00+00:00", "paid").json()
     assert held["status"] == "pending_payment"
-    assert held["hold_expires_at"] == "2026-11-30T08:15:00Z"
-    assert "2026-12-01T10:00:00Z" not in slot_starts(api, "paid")
+    assert held["hold_expires_at"] == "2026-11-30T08:15:00+00:00"
+    assert "2026-12-01T10:00:00+00:00" not in slot_starts(api, "paid")
     assert book(api, "2026-12-01T10:00:00+00:00", "paid").status_code == 409
 
     with use_clock(FixedClock(NOW + timedelta(minutes=16))):
-        assert "2026-12-01T10:00:00Z" in slot_starts(api, "paid")
+        assert "2026-12-01T10:00:00+00:00" in slot_starts(api, "paid")
         # The next client gets the slot even before the sweep runs …
         assert book(api, "2026-12-01T10:00:00+00:00", "paid").status_code == 201
         # … and the sweep marks the old hold cancelled.
