@@ -25,7 +25,12 @@ from shared import clock
 from shared.config import get_settings
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import DocumentReference, Transaction, WriteBatch
+    from google.cloud.firestore import (
+        CollectionReference,
+        DocumentReference,
+        Transaction,
+        WriteBatch,
+    )
     from mypy_boto3_events import EventBridgeClient
 
 SOURCE_PREFIX = "milliintell."
@@ -86,10 +91,21 @@ class ReceivedEvent:
 
 @dataclass(frozen=True)
 class StagedEvent:
-    """An event written beside the data it describes, waiting to be published."""
+    """An event written beside the data it describes, waiting to be published.
+
+    `detail` is the envelope as JSON, exactly what PutEvents sends;
+    `pending_id` names the `pending_events` document that holds it (several
+    events staged together share one).
+    """
 
     detail_type: str
     envelope: EventEnvelope
+    detail: str = ""
+    pending_id: str = ""
+
+    @classmethod
+    def of(cls, detail_type: str, envelope: EventEnvelope, pending_id: str = "") -> StagedEvent:
+        return cls(detail_type, envelope, envelope.model_dump_json(), pending_id)
 
 
 class EventPublishError(RuntimeError):
@@ -155,17 +171,35 @@ class Publisher:
         failed publish can never lose it: `republish_pending` sends whatever
         a crash left behind, and consumers dedupe on the event id.
         """
-        envelope = self.envelope(detail, event_id)
+        return self.stage_many(writer, [(detail_type, detail, event_id)])[0]
+
+    def stage_many(
+        self,
+        writer: Transaction | WriteBatch,
+        events: list[tuple[str, dict[str, Any], str]],
+    ) -> list[StagedEvent]:
+        """`stage` for several events (detail type, detail, event id) at once,
+        in one `pending_events` document: one write to stage, one to clear.
+
+        The document holds each envelope as the JSON PutEvents sends (one
+        string field, not a nested map: cheaper to write and to read back).
+        """
+        if not 0 < len(events) <= 10:  # one PutEvents call
+            raise ValueError("stage 1 to 10 events at once")
+        pending_id = _pending_id(events[0][2])
+        staged = [
+            StagedEvent.of(detail_type, self.envelope(detail, event_id), pending_id)
+            for detail_type, detail, event_id in events
+        ]
         writer.set(
-            _pending_ref(event_id),
+            _pending_collection().document(pending_id),
             {
                 "source": self.source,
-                "detail_type": detail_type,
-                "envelope": envelope.model_dump(mode="json"),
-                "staged_at": envelope.occurred_at,
+                "events": [{"detail_type": e.detail_type, "detail": e.detail} for e in staged],
+                "staged_at": staged[0].envelope.occurred_at,
             },
         )
-        return StagedEvent(detail_type, envelope)
+        return staged
 
     def flush(self, staged: list[StagedEvent]) -> None:
         """Publish staged events (after their commit) and forget them.
@@ -177,10 +211,15 @@ class Publisher:
 
         for chunk in range(0, len(staged), 10):  # PutEvents takes 10 entries a call
             self._put_many(staged[chunk : chunk + 10])
-        if staged:
+        pending = list(
+            dict.fromkeys(e.pending_id or _pending_id(e.envelope.event_id) for e in staged)
+        )
+        if len(pending) == 1:
+            _pending_collection().document(pending[0]).delete()
+        elif pending:
             batch = client().batch()
-            for event in staged:
-                batch.delete(_pending_ref(event.envelope.event_id))
+            for pending_id in pending:
+                batch.delete(_pending_collection().document(pending_id))
             batch.commit()
 
     def republish_pending(self, older_than: timedelta = timedelta(minutes=2)) -> int:
@@ -197,17 +236,27 @@ class Publisher:
         )
         count = 0
         for snapshot in query.stream():
-            self._publish_pending(snapshot.reference, snapshot.to_dict() or {})
-            count += 1
+            count += self._publish_pending(snapshot.reference, snapshot.to_dict() or {})
         return count
 
-    def _publish_pending(self, ref: DocumentReference, pending: dict[str, Any]) -> None:
-        envelope = EventEnvelope.model_validate(pending["envelope"])
-        self._put(pending["detail_type"], envelope)
+    def _publish_pending(self, ref: DocumentReference, pending: dict[str, Any]) -> int:
+        """Publish one pending document's events, then delete it; how many it held."""
+        if "events" in pending:
+            events = [
+                StagedEvent(
+                    e["detail_type"], EventEnvelope.model_validate_json(e["detail"]), e["detail"]
+                )
+                for e in pending["events"]
+            ]
+        else:  # staged before events were stored as JSON, one per document
+            envelope = EventEnvelope.model_validate(pending["envelope"])
+            events = [StagedEvent.of(pending["detail_type"], envelope)]
+        self._put_many(events)
         ref.delete()
+        return len(events)
 
     def _put(self, detail_type: str, envelope: EventEnvelope) -> None:
-        self._put_many([StagedEvent(detail_type, envelope)])
+        self._put_many([StagedEvent.of(detail_type, envelope)])
 
     def _put_many(self, events: list[StagedEvent]) -> None:
         bus = get_settings().event_bus_name
@@ -217,7 +266,7 @@ class Publisher:
                     "EventBusName": bus,
                     "Source": self.source,
                     "DetailType": event.detail_type,
-                    "Detail": event.envelope.model_dump_json(),
+                    "Detail": event.detail or event.envelope.model_dump_json(),
                     "Time": event.envelope.occurred_at,
                 }
                 for event in events
@@ -232,15 +281,18 @@ class Publisher:
             raise EventPublishError("EventBridge refused " + "; ".join(failed))
 
 
-def _pending_ref(event_id: str) -> DocumentReference:
+def _pending_id(event_id: str) -> str:
+    """The pending document of the event (or first event) staged under `event_id`."""
     import hashlib
 
+    return hashlib.sha256(event_id.encode()).hexdigest()
+
+
+def _pending_collection() -> CollectionReference:
     from shared.firestore import Collections, collection
 
-    ref: DocumentReference = collection(Collections.PENDING_EVENTS).document(
-        hashlib.sha256(event_id.encode()).hexdigest()
-    )
-    return ref
+    pending: CollectionReference = collection(Collections.PENDING_EVENTS)
+    return pending
 
 
 def parse_eventbridge_event(event: dict[str, Any]) -> ReceivedEvent:

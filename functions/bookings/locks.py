@@ -76,11 +76,11 @@ def add_lock_creates(
     seats: int,
     expires_at: datetime,
 ) -> None:
+    lock: dict[str, Any] = {"booking_id": booking_id, "expires_at": expires_at}
+    if group is not None:  # a lock without them is a single booking's
+        lock |= {"group": group, "seats": seats}
     for lock_id in lock_ids:
-        batch.create(
-            _lock_ref(lock_id),
-            {"booking_id": booking_id, "group": group, "seats": seats, "expires_at": expires_at},
-        )
+        batch.create(_lock_ref(lock_id), lock)
 
 
 def add_lock_deletes(batch: WriteBatch, lock_ids: Iterable[str]) -> None:

@@ -264,7 +264,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             detail = event_detail(booking_id, data, manage_url=manage_url(booking_id, token))
             kinds = ["booking.created"] + (["booking.confirmed"] if status == "confirmed" else [])
             staged.extend(
-                events.stage(batch, kind, detail, event_id=f"{kind}:{booking_id}") for kind in kinds
+                events.stage_many(batch, [(kind, detail, f"{kind}:{booking_id}") for kind in kinds])
             )
 
         try:
