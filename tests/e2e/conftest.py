@@ -1,5 +1,5 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against the stack
-`make run` starts (`python -m devstack run`, started once per session).
+`make run` starts (`python -m devstack run`, started once for the browser tests).
 
 Screenshots of every step are written to tests/e2e/screenshots/ (README)."""
 
@@ -42,7 +42,9 @@ BUSINESS_NUMBER = "+447700900000"
 PHONE: ViewportSize = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="session")
+# Package scope: the stack stops, and Playwright's event loop (which makes
+# asyncio.run() refuse to start in this thread) closes, before other tests run.
+@pytest.fixture(scope="package")
 def stack() -> Iterator[LaunchedStack]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
@@ -60,13 +62,13 @@ def stack() -> Iterator[LaunchedStack]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     yield instance
