@@ -101,8 +101,8 @@ Document = dict[str, Any]
 def bookings(rng: random.Random, mine: int, others: int) -> list[Document]:
     """Booking documents between 08:00 and 18:00 local on the window's dates,
     in start order, as the store decodes them: the fields the slots query
-    selects, timestamps as Firestore's DatetimeWithNanoseconds, each
-    document's made with it."""
+    selects, timestamps as Firestore's DatetimeWithNanoseconds and the busy
+    span as the floats `rules.busy_span` stores, each document's made with it."""
     rows = []
     for n in range(mine + others):
         day = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
@@ -126,6 +126,8 @@ def bookings(rng: random.Random, mine: int, others: int) -> list[Document]:
             "end_at": DatetimeWithNanoseconds.fromtimestamp(start + 60 * length, UTC),
             "buffer_before_minutes": before,
             "buffer_after_minutes": after,
+            "busy_from": start - 60 * before,
+            "busy_until": start + 60 * (length + after),
         }
         for start, staff_id, service_id, length, before, after in rows
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from functions.bookings.rules import busy_span
 from shared import clock
 from shared.auth import firebase_app
 from shared.firestore import Collections, collection, field_filter
@@ -75,6 +76,7 @@ def seed_data() -> None:
             "status": "confirmed",
             "start_at": past,
             "end_at": past + timedelta(minutes=30),
+            **busy_span(past, past + timedelta(minutes=30), 0, 0),
             "tz": "Europe/London",
             "customer": {"name": "Sam Demo", "email": "sam@example.com", "phone": "+447911123456"},
             "created_at": past - timedelta(days=2),

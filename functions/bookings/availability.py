@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate, repeat
-from operator import add, gt, sub
+from itertools import repeat
+from operator import add, sub
 from zoneinfo import ZoneInfo
 
 
@@ -59,75 +59,61 @@ class ExistingBooking:
     buffer_after: timedelta = timedelta(0)
 
 
+# One booking as availability reads it: service id, then its start and its
+# busy span (start less its buffer before, end plus its buffer after), in
+# epoch seconds.
+Span = tuple[str, float, float, float]
+
+
 @dataclass(frozen=True)
 class BookedTime:
     """One staff member's bookings, reduced to what availability reads.
 
-    Four columns, one entry per booking, in any order: `starts`, `opens`
-    (start less the booking's buffer before), `closes` (end plus its buffer
-    after) and `services`; and the widened starts and ends each sorted on
-    their own (`sorted_opens`, `sorted_closes`), so the bookings overlapping
-    a slot are counted with two bisections. Instants are aware datetimes:
-    comparing them runs in C, and turning each into a number
-    (`datetime.timestamp()`) costs more than the comparisons save. Build it
-    with `from_spans` (or `of`, from booking objects).
+    The busy spans' opens and closes, in epoch seconds, each sorted on their
+    own (`sorted_opens`, `sorted_closes`): the bookings overlapping a slot are
+    counted with two bisections. Numbers, not datetimes: floats sort and
+    compare fastest, and booking documents store their span so (`busy_from`,
+    `busy_until`), so building this costs two column reads and two sorts.
+    `spans` gives each booking's `Span`, read only for services with several
+    seats (a slot shares seats with its service's bookings at its start).
+    Build it with `from_spans` (or `of`, from booking objects).
     """
 
-    starts: Sequence[datetime]
-    opens: Sequence[datetime]
-    closes: Sequence[datetime]
-    services: Sequence[str]
-    sorted_opens: Sequence[datetime]
-    sorted_closes: Sequence[datetime]
-    _sharing: dict[str, dict[datetime, list[tuple[datetime, datetime]]]] = field(
+    sorted_opens: Sequence[float]
+    sorted_closes: Sequence[float]
+    spans: Callable[[], Iterable[Span]] = field(repr=False, compare=False)
+    _sharing: dict[str, dict[float, list[tuple[float, float]]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     @classmethod
-    def from_spans(
-        cls,
-        starts: Sequence[datetime],
-        opens: Sequence[datetime],
-        closes: Sequence[datetime],
-        services: Sequence[str],
-    ) -> BookedTime:
-        """From aligned columns, one entry per booking (`opens` may be `starts`
-        itself when no booking has a buffer before). A booking whose widened
-        end precedes its widened start is malformed and dropped: it blocks
-        nothing and takes no seat. Sorting is cheapest when the bookings come
-        in start order, as the slots query returns them.
-        """
-        if not len(starts) == len(opens) == len(closes) == len(services):
-            raise ValueError("starts, opens, closes and services must be of one length")
-        if any(map(gt, opens, closes)):
-            keep = [i for i, (o, c) in enumerate(zip(opens, closes, strict=True)) if o <= c]
-            starts = [starts[i] for i in keep]
-            opens = [opens[i] for i in keep]
-            closes = [closes[i] for i in keep]
-            services = [services[i] for i in keep]
-        return cls(starts, opens, closes, services, sorted(opens), sorted(closes))
+    def from_spans(cls, spans: Iterable[Span]) -> BookedTime:
+        """A booking whose busy span ends before it opens is malformed and
+        dropped: it blocks nothing and takes no seat."""
+        rows = [span for span in spans if span[2] <= span[3]]
+        return cls(sorted(r[2] for r in rows), sorted(r[3] for r in rows), lambda: rows)
 
     @classmethod
     def of(cls, bookings: Iterable[ExistingBooking]) -> BookedTime:
         """From booking objects (of one staff member: that is not checked)."""
-        rows = list(bookings)
         return cls.from_spans(
-            [b.start for b in rows],
-            [b.start - b.buffer_before for b in rows],
-            [b.end + b.buffer_after for b in rows],
-            [b.service_id for b in rows],
+            (
+                b.service_id,
+                b.start.timestamp(),
+                (b.start - b.buffer_before).timestamp(),
+                (b.end + b.buffer_after).timestamp(),
+            )
+            for b in bookings
         )
 
-    def sharing(self, service_id: str) -> Mapping[datetime, list[tuple[datetime, datetime]]]:
-        """The widened spans of this service's bookings by start: a slot of
-        the service at the same start shares their seats. Made on first use
-        (only services with several seats need it) and kept."""
+    def sharing(self, service_id: str) -> Mapping[float, list[tuple[float, float]]]:
+        """The busy spans of this service's bookings by start: a slot of the
+        service at the same start shares their seats. Made on first use and
+        kept."""
         found = self._sharing.get(service_id)
         if found is None:
             found = self._sharing[service_id] = {}
-            for start, opened, closed, booked in zip(
-                self.starts, self.opens, self.closes, self.services, strict=True
-            ):
+            for booked, start, opened, closed in self.spans():
                 if booked == service_id:
                     found.setdefault(start, []).append((opened, closed))
         return found
@@ -191,26 +177,24 @@ def available_slots(
     if low >= high or not schedules:
         return []
     booked = bookings if isinstance(bookings, Mapping) else booked_times(bookings, schedules)
-    length = timedelta(seconds=duration)
-    widen_before = timedelta(seconds=before)
-    widen_after = timedelta(seconds=after)
     free = {
         staff_id: _free(
             _grid(schedule, step, duration, low, high),
             booked.get(staff_id),
             service.service_id,
-            length,
-            widen_before,
-            widen_after,
+            duration,
+            before,
+            after,
             service.seats,
         )
         for staff_id, schedule in schedules.items()
     }
+    length = timedelta(seconds=duration)
     if len(free) == 1:
         ((staff_id, found),) = free.items()
         ids = (staff_id,)
-        return [Slot(start, start + length, left, ids) for start, left in found]
-    merged: dict[datetime, tuple[int, tuple[str, ...]]] = {}
+        return [_slot(start, length, left, ids) for start, left in found]
+    merged: dict[int, tuple[int, tuple[str, ...]]] = {}
     for staff_id, found in free.items():
         for start, left in found:
             seen = merged.get(start)
@@ -218,7 +202,12 @@ def available_slots(
                 merged[start] = (left, (staff_id,))
             else:
                 merged[start] = (max(seen[0], left), (*seen[1], staff_id))
-    return [Slot(start, start + length, *merged[start]) for start in sorted(merged)]
+    return [_slot(start, length, *merged[start]) for start in sorted(merged)]
+
+
+def _slot(start: int, length: timedelta, seats_left: int, staff_ids: tuple[str, ...]) -> Slot:
+    at = _EPOCH_UTC + timedelta(seconds=start)
+    return Slot(at, at + length, seats_left, staff_ids)
 
 
 def why_not_bookable(
@@ -318,12 +307,10 @@ def why_not_bookable(
 # are counted with two bisections: O(slots log bookings) here, no scan per
 # slot, and no work per booking (that was done once, building the BookedTime).
 #
-# Where slots meet bookings, instants are UTC-aware datetimes, not numbers:
-# comparing datetimes runs in C, and turning each booking's start and end
-# into numbers (`datetime.timestamp()`, ~0.2 us each) would cost more than
-# comparing numbers saves. The grid is laid out in integer epoch seconds;
-# wall-clock times are integer "wall seconds" (seconds since 1970-01-01 00:00
-# on the local clock).
+# Instants are integer epoch seconds inside (bookings' busy spans floats,
+# as stored); datetimes are made only for the slots offered. Wall-clock
+# times are integer "wall seconds" (seconds since 1970-01-01 00:00 on the
+# local clock).
 
 _SECOND = timedelta(seconds=1)
 _DAY = 86_400
@@ -445,18 +432,17 @@ def _range_starts(
     zone: ZoneInfo,
     day: int,
     rng: _Range,
-    every: timedelta,
+    step: int,
     duration: int,
     offset: int | None,
     low: float,
     high: float,
-) -> list[datetime]:
+) -> list[int]:
     """Starts of one range's grid whose slot fits the range, in [low, high).
 
     `offset` is the zone's UTC offset when it holds all day; otherwise every
     wall time is resolved on its own (skipped ones dropped, repeated ones at
     their first occurrence)."""
-    step = every // _SECOND
     if offset is not None:
         first = day + rng[0] - offset
         last = day + rng[1] - offset - duration  # latest start that still fits
@@ -464,8 +450,7 @@ def _range_starts(
         k_high = min((last - first) // step + 1, math.ceil((high - first) / step))
         if k_high <= k_low:
             return []
-        start = _EPOCH_UTC + timedelta(seconds=first + k_low * step)
-        return list(accumulate(repeat(every, k_high - k_low - 1), add, initial=start))
+        return list(range(first + k_low * step, first + k_high * step, step))
     end = _instant_at_or_after(zone, day + rng[1])
     out = []
     for wall in range(day + rng[0], day + rng[1], step):
@@ -475,21 +460,18 @@ def _range_starts(
         if instant + duration > end or instant >= high:
             break
         if instant >= low:
-            out.append(_EPOCH_UTC + timedelta(seconds=instant))
+            out.append(instant)
     return out
 
 
-def _grid(
-    schedule: StaffSchedule, step: int, duration: int, low: float, high: float
-) -> list[datetime]:
-    """Every start in [low, high) on the staff member's grid whose slot fits
-    their hours, sorted and unique."""
+def _grid(schedule: StaffSchedule, step: int, duration: int, low: float, high: float) -> list[int]:
+    """Every start (epoch seconds) in [low, high) on the staff member's grid
+    whose slot fits their hours, sorted and unique."""
     zone = ZoneInfo(schedule.time_zone)
     hours = _Hours(schedule)
     day = _local_date(zone, low)
     last_day = _local_date(zone, high)
-    every = timedelta(seconds=step)
-    starts: list[datetime] = []
+    starts: list[int] = []
     unsorted = False
     wall = _day_wall(day)
     midnight: tuple[int, int] | None = None  # offsets at the start of `day`, when known
@@ -506,7 +488,7 @@ def _grid(
             for rng in ranges:
                 unsorted |= rng[0] < previous_end
                 previous_end = rng[1]
-                starts += _range_starts(zone, wall, rng, every, duration, offset, low, high)
+                starts += _range_starts(zone, wall, rng, step, duration, offset, low, high)
             midnight = next_midnight
         else:
             midnight = None
@@ -518,19 +500,21 @@ def _grid(
 
 
 def _free(
-    starts: list[datetime],
+    starts: list[int],
     booked: BookedTime | None,
     service_id: str,
-    duration: timedelta,
-    before: timedelta,
-    after: timedelta,
+    duration: int,
+    before: int,
+    after: int,
     seats: int,
-) -> list[tuple[datetime, int]]:
+) -> list[tuple[int, int]]:
     """(start, seats left) of every start whose widened span is free."""
-    if booked is None or not booked.starts:
+    if booked is None or not booked.sorted_opens:
         return [(start, seats) for start in starts]
-    lows = list(map(sub, starts, repeat(before))) if before else starts
-    highs = list(map(add, starts, repeat(duration + after)))
+    # Floats, as the busy spans are: bisecting compares float with float,
+    # several times faster than int with float.
+    lows = list(map(sub, starts, repeat(float(before))))
+    highs = list(map(add, starts, repeat(float(duration + after))))
     # Spans overlapping [low, high] (touching ends do not): those opening
     # before `high`, less those closing by `low`. Mapped, the bisections run in C.
     overlapping = map(

@@ -227,6 +227,12 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             "end_at": end,
             "buffer_before_minutes": service.get("buffer_before_minutes", 0),
             "buffer_after_minutes": service.get("buffer_after_minutes", 0),
+            **rules.busy_span(
+                start,
+                end,
+                service.get("buffer_before_minutes", 0),
+                service.get("buffer_after_minutes", 0),
+            ),
             "tz": request.tz,
             "locale": request.locale,
             "customer": {
@@ -340,6 +346,12 @@ def reschedule(
         changes = {
             "start_at": new_start,
             "end_at": new_end,
+            **rules.busy_span(
+                new_start,
+                new_end,
+                data.get("buffer_before_minutes", 0),
+                data.get("buffer_after_minutes", 0),
+            ),
             "lock_ids": list(claim.lock_ids),
             "seat_id": claim.seat_id,
             "updated_at": now,

@@ -327,16 +327,19 @@ def test_matches_the_reference(case: Case) -> None:
     assert slots_of(case) == reference(case)
 
 
-def document(booking: ExistingBooking) -> dict[str, object]:
-    """A booking as the slots query decodes it (buffers in whole minutes)."""
+def document(booking: ExistingBooking, *, with_span: bool = True) -> dict[str, object]:
+    """A booking as the slots query decodes it (buffers in whole minutes),
+    with its stored busy span or, as stored before spans were, without."""
+    before = booking.buffer_before // MINUTE
+    after = booking.buffer_after // MINUTE
     return {
         "staff_id": booking.staff_id,
         "service_id": booking.service_id,
         "start_at": booking.start,
         "end_at": booking.end,
-        "buffer_before_minutes": booking.buffer_before // MINUTE,
-        "buffer_after_minutes": booking.buffer_after // MINUTE,
-    }
+        "buffer_before_minutes": before,
+        "buffer_after_minutes": after,
+    } | (rules.busy_span(booking.start, booking.end, before, after) if with_span else {})
 
 
 @PROPERTY_SETTINGS
@@ -350,9 +353,10 @@ def test_documents_with_holds_match_the_reference(
     reference's for the live bookings alone."""
     order = data.draw(st.permutations(range(len(case.bookings))))
     held = data.draw(st.lists(st.booleans(), min_size=len(order), max_size=len(order)))
+    with_span = data.draw(st.booleans())
     confirmed, holds = [], []
     for n, is_held in zip(order, held, strict=True):
-        doc = document(case.bookings[n])
+        doc = document(case.bookings[n], with_span=with_span)
         if is_held:
             doc["hold_expires_at"] = case.now + data.draw(minutes(5, 60)) * MINUTE
             holds.append(doc)
@@ -360,7 +364,9 @@ def test_documents_with_holds_match_the_reference(
             confirmed.append(doc)
     for booking in expired.bookings:
         moved = replace(booking, start=booking.start - expired.now + case.now)
-        doc = document(replace(moved, end=moved.start + (booking.end - booking.start)))
+        doc = document(
+            replace(moved, end=moved.start + (booking.end - booking.start)), with_span=with_span
+        )
         doc["hold_expires_at"] = case.now - data.draw(minutes(0, 60)) * MINUTE
         holds.append(doc)
     staff_ids = [s.staff_id for s in case.staff]

@@ -175,18 +175,26 @@ def test_booking_documents_become_booked_time() -> None:
     )
     at = START.replace
     assert list(booked.sorted_opens) == [
-        at(hour=9),
-        at(hour=10, minute=53),
-        at(hour=13),
-        at(hour=16),
+        at(hour=9).timestamp(),
+        at(hour=10, minute=53).timestamp(),
+        at(hour=13).timestamp(),
+        at(hour=16).timestamp(),
     ]
     assert list(booked.sorted_closes) == [
-        at(hour=10),
-        at(hour=12),
-        at(hour=14, minute=15),
-        at(hour=17),
+        at(hour=10).timestamp(),
+        at(hour=12).timestamp(),
+        at(hour=14, minute=15).timestamp(),
+        at(hour=17).timestamp(),
     ]
-    assert list(booked.services) == ["cut", "dye", "cut", "cut"]
+    assert [span[0] for span in booked.spans()] == ["cut", "dye", "cut", "cut"]
+    # Stored busy spans are read as they are (and agree with the worked-out ones).
+    stored = [
+        doc(hour) | rules.busy_span(START.replace(hour=hour), START.replace(hour=hour + 1), 0, 0)
+        for hour in (9, 8)
+    ]
+    from_stored = rules.booked_time(stored)
+    assert list(from_stored.sorted_opens) == [at(hour=8).timestamp(), at(hour=9).timestamp()]
+    assert list(from_stored.sorted_closes) == [at(hour=9).timestamp(), at(hour=10).timestamp()]
     with pytest.raises(ValueError, match="now"):
         rules.booked_time([], [doc(13)])
 
