@@ -13,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from devstack.runner import QueueRunner, ScheduleRunner
-from devstack.stack import BUS_NAME, LocalStack
+from devstack.stack import LocalStack
 from functions.bookings import store
 from shared.clock import FixedClock, use_clock
 from shared.firestore import Collections, collection
+from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
 
@@ -378,39 +379,14 @@ def test_an_expired_hold_frees_its_slot(
     assert (stored["status"], stored["cancel_reason"]) == ("cancelled", "hold_expired")
 
 
-def _probe(stack: LocalStack, detail_types: list[str]) -> str:
-    events_client, sqs = stack.events_client(), stack.sqs_client()
-    url = sqs.create_queue(QueueName="probe-reminders")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events_client.put_rule(
-        Name="probe-reminders",
-        EventBusName=BUS_NAME,
-        EventPattern=json.dumps({"source": ["milliintell.bookings"], "detail-type": detail_types}),
-    )
-    events_client.put_targets(
-        Rule="probe-reminders", EventBusName=BUS_NAME, Targets=[{"Id": "p", "Arn": arn}]
-    )
-    return str(url)
-
-
-def _drain_probe(stack: LocalStack, url: str) -> list[dict[str, Any]]:
-    sqs = stack.sqs_client()
-    found: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return found
-        for message in messages:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-
-
 def test_each_reminder_is_emitted_once_even_when_the_cron_runs_twice_at_once(
     api: TestClient, catalogue: None, schedules: ScheduleRunner, clean_stack: LocalStack
 ) -> None:
-    url = _probe(clean_stack, ["reminder.due"])
+    url = probe_queue(
+        clean_stack,
+        "probe-reminders",
+        {"source": ["milliintell.bookings"], "detail-type": ["reminder.due"]},
+    )
     created = book(api, "2026-12-02T10:00:00+00:00").json()
     [reminders] = [s for s in schedules.schedules if "Reminders" in s.logical_id]
 
@@ -422,7 +398,7 @@ def test_each_reminder_is_emitted_once_even_when_the_cron_runs_twice_at_once(
     fire_twice_at(datetime(2026, 12, 1, 10, 5, tzinfo=UTC))  # 24 h reminder
     fire_twice_at(datetime(2026, 12, 1, 10, 10, tzinfo=UTC))
     fire_twice_at(datetime(2026, 12, 2, 8, 5, tzinfo=UTC))  # 2 h reminder
-    kinds = [e["detail"]["data"]["kind"] for e in _drain_probe(clean_stack, url)]
+    kinds = [e["detail"]["data"]["kind"] for e in drain(clean_stack, url)]
     assert sorted(kinds) == ["24h", "2h"]
 
     # A reschedule re-arms; a cancel disarms.
@@ -434,11 +410,11 @@ def test_each_reminder_is_emitted_once_even_when_the_cron_runs_twice_at_once(
         )
         assert moved.status_code == 200, moved.text
     fire_twice_at(datetime(2026, 12, 2, 10, 5, tzinfo=UTC))
-    assert [e["detail"]["data"]["kind"] for e in _drain_probe(clean_stack, url)] == ["24h"]
+    assert [e["detail"]["data"]["kind"] for e in drain(clean_stack, url)] == ["24h"]
     with use_clock(FixedClock(datetime(2026, 12, 2, 11, 0, tzinfo=UTC))):
         api.post(f"/api/bookings/{created['id']}/cancel", params={"token": created["manage_token"]})
     fire_twice_at(datetime(2026, 12, 3, 8, 5, tzinfo=UTC))
-    assert _drain_probe(clean_stack, url) == []
+    assert drain(clean_stack, url) == []
 
 
 def test_a_booking_becomes_a_contact_with_its_consent(

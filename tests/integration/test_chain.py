@@ -17,6 +17,7 @@ from devstack.tokens import sign_in, sign_up
 from shared.auth import firebase_app
 from shared.clock import FixedClock, use_clock
 from shared.firestore import Collections, collection
+from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
 
@@ -91,18 +92,7 @@ def test_a_schedule_fires_and_its_event_reaches_the_bus(
 ) -> None:
     # A test-only queue subscribed to bookings events lets us see what went on the bus.
     events_client, sqs = clean_stack.events_client(), clean_stack.sqs_client()
-    probe_url = sqs.create_queue(QueueName="probe-bookings")["QueueUrl"]
-    probe_arn = sqs.get_queue_attributes(QueueUrl=probe_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    events_client.put_rule(
-        Name="probe-bookings",
-        EventBusName=BUS_NAME,
-        EventPattern=json.dumps({"source": ["milliintell.bookings"]}),
-    )
-    events_client.put_targets(
-        Rule="probe-bookings", EventBusName=BUS_NAME, Targets=[{"Id": "probe", "Arn": probe_arn}]
-    )
+    probe_url = probe_queue(clean_stack, "probe-bookings", {"source": ["milliintell.bookings"]})
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     bookings = collection(Collections.BOOKINGS)
     for booking_id, end, status in [
@@ -128,13 +118,12 @@ def test_a_schedule_fires_and_its_event_reaches_the_bus(
 
     statuses = {doc.id: (doc.to_dict() or {})["status"] for doc in bookings.stream()}
     assert statuses == {"ended": "completed", "running": "confirmed", "cancelled": "cancelled"}
-    received = sqs.receive_message(QueueUrl=probe_url, MaxNumberOfMessages=10)["Messages"]
-    [event] = [json.loads(m["Body"]) for m in received]
+    [event] = drain(clean_stack, probe_url)
     assert event["detail-type"] == "booking.completed"
     assert event["detail"]["event_id"] == "booking.completed:ended"
     assert event["detail"]["data"]["booking_id"] == "ended"
     sqs.delete_queue(QueueUrl=probe_url)
-    events_client.remove_targets(Rule="probe-bookings", EventBusName=BUS_NAME, Ids=["probe"])
+    events_client.remove_targets(Rule="probe-bookings", EventBusName=BUS_NAME, Ids=["p"])
     events_client.delete_rule(Name="probe-bookings", EventBusName=BUS_NAME)
 
 

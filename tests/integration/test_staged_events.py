@@ -4,48 +4,30 @@ and documents in the earlier one-event-per-document form still go out."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from devstack.stack import BUS_NAME, LocalStack
+from devstack.stack import LocalStack
 from shared import events as events_module
 from shared.clock import FixedClock, use_clock
 from shared.events import EventPublishError, Publisher
 from shared.firestore import Collections, client, collection
+from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
 
 
 def probe(stack: LocalStack) -> str:
-    """A queue that receives every event of source milliintell.probe."""
-    events_client, sqs = stack.events_client(), stack.sqs_client()
-    url = sqs.create_queue(QueueName="probe-staged")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events_client.put_rule(
-        Name="probe-staged",
-        EventBusName=BUS_NAME,
-        EventPattern=json.dumps({"source": ["milliintell.probe"]}),
-    )
-    events_client.put_targets(
-        Rule="probe-staged", EventBusName=BUS_NAME, Targets=[{"Id": "p", "Arn": arn}]
-    )
-    return str(url)
+    return probe_queue(stack, "probe-staged", {"source": ["milliintell.probe"]})
 
 
 def received(stack: LocalStack, url: str) -> list[tuple[str, str, dict[str, Any]]]:
-    sqs = stack.sqs_client()
-    found = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            body = json.loads(message["Body"])
-            found.append((body["detail-type"], body["detail"]["event_id"], body["detail"]["data"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return sorted(found)
+    return sorted(
+        (body["detail-type"], body["detail"]["event_id"], body["detail"]["data"])
+        for body in drain(stack, url)
+    )
 
 
 def pending() -> list[dict[str, Any]]:
