@@ -84,12 +84,14 @@ function Thread({ conversation, onBack, onChange }: { conversation: Conversation
   return (
     <section class="glass flex min-h-[60dvh] flex-col gap-3 p-4" aria-label={`Conversation with ${conversation.name ?? conversation.phone}`}>
       <header class="flex items-center justify-between gap-2 border-b border-white/10 pb-3">
-        <div>
-          <button type="button" class="btn btn-ghost mr-2 px-2 md:hidden" onClick={onBack} aria-label="Back to conversations">‹</button>
-          <span class="font-semibold">{conversation.name ?? conversation.phone}</span>
-          <span class="ml-2 text-sm text-muted">{conversation.phone}</span>
+        <div class="flex min-w-0 items-center gap-2">
+          <button type="button" class="btn btn-ghost shrink-0 px-3 md:hidden" onClick={onBack} aria-label="Back to conversations">‹</button>
+          <div class="flex min-w-0 flex-col">
+            <span class="truncate font-semibold">{conversation.name ?? conversation.phone}</span>
+            <span class="text-sm text-muted">{conversation.phone}</span>
+          </div>
         </div>
-        <span class={`rounded-full px-2 py-0.5 text-xs ${optedOut ? "bg-rose-400/15 text-danger" : conversation.whatsapp_consent === "opted_in" ? "bg-emerald-400/15 text-ok" : "bg-white/10 text-muted"}`}
+        <span class={`shrink-0 whitespace-nowrap rounded-full px-2 py-0.5 text-xs ${optedOut ? "bg-rose-400/15 text-danger" : conversation.whatsapp_consent === "opted_in" ? "bg-emerald-400/15 text-ok" : "bg-white/10 text-muted"}`}
           data-testid="consent-state">
           {optedOut ? "opted out" : conversation.whatsapp_consent === "opted_in" ? "opted in" : "no opt-in recorded"}
         </span>
