@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import type { BookingCreate } from "../api/client";
 import { WHATSAPP_CONSENT_TEXT } from "../lib/data";
 import { visitorLocale } from "../lib/format";
@@ -25,22 +25,26 @@ export function DetailsForm({ draft, busy, errors, onSubmit }: DetailsFormProps)
   const countries = useMemo(() => countryList(visitorLocale), []);
   const [region, setRegionState] = useState(() => draft.region ?? guessRegion(visitorLocale));
   const [values, setValues] = useState(draft);
+  // Fields changed since the API's last answer: their old message no longer applies.
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setEdited(new Set()), [errors]);
   const { name, email, phone, optIn, notes } = values;
-  const update = (change: Partial<DetailsDraft>) => {
+  const update = (field: string, change: Partial<DetailsDraft>) => {
     Object.assign(draft, change);
     setValues({ ...draft });
+    if (errors[field] && !edited.has(field)) setEdited(new Set(edited).add(field));
   };
   const setRegion = (value: string) => {
-    draft.region = value;
+    update("customer.phone", { region: value });
     setRegionState(value);
   };
-  const setName = (value: string) => update({ name: value });
-  const setEmail = (value: string) => update({ email: value });
-  const setPhone = (value: string) => update({ phone: value });
-  const setOptIn = (value: boolean) => update({ optIn: value });
-  const setNotes = (value: string) => update({ notes: value });
+  const setName = (value: string) => update("customer.name", { name: value });
+  const setEmail = (value: string) => update("customer.email", { email: value });
+  const setPhone = (value: string) => update("customer.phone", { phone: value });
+  const setOptIn = (value: boolean) => update("whatsapp_opt_in", { optIn: value });
+  const setNotes = (value: string) => update("notes", { notes: value });
   const code = countries.find((country) => country.region === region)?.code ?? "1";
-  const error = (field: string) => humanise(errors[field]);
+  const error = (field: string) => (edited.has(field) ? undefined : humanise(errors[field]));
 
   return (
     <form
