@@ -30,9 +30,9 @@ def _check_auth() -> None:
 
 
 def _check_event_bus() -> None:
-    from shared.events import _events_client
+    from shared.events import events_client
 
-    _events_client().describe_event_bus(Name=get_settings().event_bus_name)
+    events_client().describe_event_bus(Name=get_settings().event_bus_name)
 
 
 CHECKS: dict[str, Callable[[], None]] = {

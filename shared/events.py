@@ -116,7 +116,8 @@ _client: EventBridgeClient | None = None
 _client_lock = threading.Lock()
 
 
-def _events_client() -> EventBridgeClient:
+def events_client() -> EventBridgeClient:
+    """The process's one EventBridge client (made on first use)."""
     global _client
     if _client is None:
         with _client_lock:
@@ -260,7 +261,7 @@ class Publisher:
 
     def _put_many(self, events: list[StagedEvent]) -> None:
         bus = get_settings().event_bus_name
-        response = _events_client().put_events(
+        response = events_client().put_events(
             Entries=[
                 {
                     "EventBusName": bus,
