@@ -63,6 +63,9 @@ def test_visitor_books_and_the_slot_is_gone_for_the_next(browsing: Browsing) -> 
     expect(page.get_by_role("link", name="Chat on WhatsApp")).to_have_attribute(
         "href", "https://wa.me/447700900000"
     )
+    # Prices in the visitor's locale; a free service says so.
+    expect(page.get_by_text(re.compile(r"^£\d+\.\d\d$"))).to_be_visible()
+    expect(page.get_by_text("Free", exact=True)).to_be_visible()
     open_slots(browsing, page)
 
     # Times follow the chosen zone, with its offset.

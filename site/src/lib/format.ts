@@ -35,6 +35,10 @@ export function formatMoney(amount: number, currency: string): string {
   return new Intl.NumberFormat(visitorLocale, { style: "currency", currency }).format(amount / 10 ** digits);
 }
 
+/** A service's price as clients see it: "Free" rather than £0.00. */
+export const formatPrice = (amount: number, currency: string): string =>
+  amount === 0 ? "Free" : formatMoney(amount, currency);
+
 export function formatDuration(minutes: number): string {
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;

@@ -4,7 +4,7 @@ import { DetailsForm, emptyDraft, type Details } from "../components/DetailsForm
 import { Notice, Page, Spinner } from "../components/Layout";
 import { SlotPicker } from "../components/SlotPicker";
 import { loadServices } from "../lib/data";
-import { formatDateTime, formatDuration, formatMoney, formatTime, visitorLocale, visitorZone } from "../lib/format";
+import { formatDateTime, formatDuration, formatPrice, formatTime, visitorLocale, visitorZone } from "../lib/format";
 import { navigate, useLocation } from "../router";
 
 type Step = "service" | "time" | "details" | "done";
@@ -103,7 +103,7 @@ export function Book() {
                 onClick={() => chooseService(candidate.id)}>
                 <span class="text-lg font-semibold">{candidate.name}</span>
                 <span class="text-sm text-muted">
-                  {formatDuration(candidate.duration_minutes)} · {formatMoney(candidate.price.amount, candidate.price.currency)}
+                  {formatDuration(candidate.duration_minutes)} · {formatPrice(candidate.price.amount, candidate.price.currency)}
                   {candidate.prepayment_required && " · paid when booking"}
                 </span>
               </button>

@@ -3,7 +3,7 @@ import type { ApiError, Service } from "../api/client";
 import { Notice, Page, Spinner } from "../components/Layout";
 import { WhatsAppButton } from "../components/WhatsAppButton";
 import { loadServices } from "../lib/data";
-import { formatDuration, formatMoney } from "../lib/format";
+import { formatDuration, formatPrice } from "../lib/format";
 
 export function Landing() {
   const [services, setServices] = useState<Service[]>();
@@ -39,7 +39,7 @@ export function Landing() {
               <h3 class="text-lg font-semibold">{service.name}</h3>
               {service.description && <p class="text-muted">{service.description}</p>}
               <p class="text-sm text-muted">
-                {formatDuration(service.duration_minutes)} · <span class="text-ink">{formatMoney(service.price.amount, service.price.currency)}</span>
+                {formatDuration(service.duration_minutes)} · <span class="text-ink">{formatPrice(service.price.amount, service.price.currency)}</span>
               </p>
               <a href={`/book?service=${encodeURIComponent(service.id)}`} class="btn btn-ghost mt-auto self-start" aria-label={`Book ${service.name}`}>
                 Book
