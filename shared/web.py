@@ -60,10 +60,16 @@ def _field_problems(error: RequestValidationError) -> list[dict[str, str]]:
             {
                 "field": ".".join(path) or where,
                 "in": where,
-                "message": str(item.get("msg", "is not valid")),
+                "message": _reason(item),
             }
         )
     return problems
+
+
+def _reason(item: Any) -> str:
+    """pydantic's message, without the "Value error, " it puts before ours."""
+    message = str(item.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ") if item.get("type") == "value_error" else message
 
 
 class CorrelationIdMiddleware:

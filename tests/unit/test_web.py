@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.types import Message, Receive, Scope, Send
 
 from shared.config import reset_settings
@@ -27,6 +27,13 @@ class Customer(BaseModel):
 class Line(BaseModel):
     sku: str
     quantity: int = Field(ge=1)
+
+    @field_validator("sku")
+    @classmethod
+    def known_sku(cls, sku: str) -> str:
+        if sku == "unknown":
+            raise ValueError("is not in the catalogue")
+        return sku
 
 
 class Order(BaseModel):
@@ -118,6 +125,15 @@ def test_nested_body_error_names_the_field_path(client: TestClient) -> None:
     assert problem["in"] == "body"
     assert problem["message"]
     assert body["error"]["message"].startswith("customer.email: ")
+
+
+def test_our_validators_messages_come_without_pydantics_prefix(client: TestClient) -> None:
+    order = VALID_ORDER | {"lines": [{"sku": "unknown", "quantity": 1}]}
+    response = client.post("/api/demo/orders", json=order)
+    assert response.status_code == 422
+    assert _fields(response) == [
+        {"field": "lines.0.sku", "in": "body", "message": "is not in the catalogue"}
+    ]
 
 
 def test_every_bad_field_is_reported(client: TestClient) -> None:

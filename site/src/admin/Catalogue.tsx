@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { must, type ApiError } from "../api/client";
-import { describedBy, Field, humanise } from "../components/Field";
+import { describedBy, Field } from "../components/Field";
 import { Notice, Spinner } from "../components/Layout";
 import { formatDuration, formatMoney, timeZones } from "../lib/format";
 import { adminApi, type AdminService, type DateOverride, type HoursRange, type ServiceIn, type StaffIn, type StaffMember } from "./api";
@@ -106,7 +106,7 @@ function useSave<T>(onDone: () => void) {
 
 function NumberField({ id, label, value, error, onChange, min = 0 }: { id: string; label: string; value: number; error?: string; min?: number; onChange: (value: number) => void }) {
   return (
-    <Field id={id} label={label} error={humanise(error)}>
+    <Field id={id} label={label} error={error}>
       <input id={id} type="number" inputMode="numeric" min={min} class="field-input" value={value}
         onInput={(event) => onChange(Number(event.currentTarget.value))} {...describedBy(id, error)} />
     </Field>
@@ -131,17 +131,17 @@ function ServiceEditor({ service, staff, onDone, onCancel }: { service?: AdminSe
   return (
     <form class="mt-2 flex flex-col gap-3 border-t border-white/10 pt-4" onSubmit={(event) => { event.preventDefault(); submit(); }} aria-label={service ? `Edit ${service.name}` : "New service"}>
       {message && <Notice tone="error">{message}</Notice>}
-      <Field id="svc-name" label="Name" error={humanise(errors.name)}>
+      <Field id="svc-name" label="Name" error={errors.name}>
         <input id="svc-name" class="field-input" value={draft.name} onInput={(event) => set("name", event.currentTarget.value)} {...describedBy("svc-name", errors.name)} />
       </Field>
-      <Field id="svc-description" label="Description" error={humanise(errors.description)}>
+      <Field id="svc-description" label="Description" error={errors.description}>
         <textarea id="svc-description" class="field-input" value={draft.description} onInput={(event) => set("description", event.currentTarget.value)} />
       </Field>
       <div class="grid grid-cols-2 gap-3">
         <NumberField id="svc-duration" label="Minutes" value={draft.duration_minutes} error={errors.duration_minutes} min={5} onChange={(value) => set("duration_minutes", value)} />
         <NumberField id="svc-interval" label="Slot every (min)" value={draft.slot_interval_minutes ?? 15} error={errors.slot_interval_minutes} min={5} onChange={(value) => set("slot_interval_minutes", value)} />
         <NumberField id="svc-price" label="Price (minor units)" value={draft.price.amount} error={errors["price.amount"]} onChange={(value) => set("price", { ...draft.price, amount: value })} />
-        <Field id="svc-currency" label="Currency" error={humanise(errors["price.currency"])}>
+        <Field id="svc-currency" label="Currency" error={errors["price.currency"]}>
           <input id="svc-currency" class="field-input uppercase" maxLength={3} value={draft.price.currency} onInput={(event) => set("price", { ...draft.price, currency: event.currentTarget.value.toUpperCase() })} />
         </Field>
         <NumberField id="svc-before" label="Buffer before" value={draft.buffer_before_minutes ?? 0} error={errors.buffer_before_minutes} onChange={(value) => set("buffer_before_minutes", value)} />
@@ -159,7 +159,7 @@ function ServiceEditor({ service, staff, onDone, onCancel }: { service?: AdminSe
             {member.name}
           </label>
         ))}
-        {errors.staff_ids && <p class="text-sm text-danger" role="alert">{humanise(errors.staff_ids)}</p>}
+        {errors.staff_ids && <p class="text-sm text-danger" role="alert">{errors.staff_ids}</p>}
       </fieldset>
       <label class="flex items-center gap-2"><input type="checkbox" class="h-5 w-5" checked={draft.prepayment_required} onChange={(event) => set("prepayment_required", event.currentTarget.checked)} /> Prepayment required</label>
       <label class="flex items-center gap-2"><input type="checkbox" class="h-5 w-5" checked={draft.active} onChange={(event) => set("active", event.currentTarget.checked)} /> Bookable online</label>
@@ -220,18 +220,18 @@ function StaffEditor({ member, onDone, onCancel }: { member?: StaffMember; onDon
     setDraft({ ...draft, overrides: [...(draft.overrides ?? []).filter((item) => item.date !== override.date), override].sort((a, b) => a.date.localeCompare(b.date)) });
     setOverride({ date: "", ranges: [], note: "" });
   };
-  const fieldError = (prefix: string) => humanise(Object.entries(errors).find(([field]) => field.startsWith(prefix))?.[1]);
+  const fieldError = (prefix: string) => Object.entries(errors).find(([field]) => field.startsWith(prefix))?.[1];
 
   return (
     <form class="mt-2 flex flex-col gap-3 border-t border-white/10 pt-4" onSubmit={(event) => { event.preventDefault(); submit(); }} aria-label={member ? `Edit ${member.name}` : "New staff member"}>
       {message && <Notice tone="error">{message}</Notice>}
-      <Field id="staff-name" label="Name" error={humanise(errors.name)}>
+      <Field id="staff-name" label="Name" error={errors.name}>
         <input id="staff-name" class="field-input" value={draft.name} onInput={(event) => setDraft({ ...draft, name: event.currentTarget.value })} {...describedBy("staff-name", errors.name)} />
       </Field>
-      <Field id="staff-email-field" label="Email (for booking notices)" error={humanise(errors.email)}>
+      <Field id="staff-email-field" label="Email (for booking notices)" error={errors.email}>
         <input id="staff-email-field" type="email" class="field-input" value={draft.email ?? ""} onInput={(event) => setDraft({ ...draft, email: event.currentTarget.value || null })} />
       </Field>
-      <Field id="staff-zone" label="Time zone" error={humanise(errors.time_zone)}>
+      <Field id="staff-zone" label="Time zone" error={errors.time_zone}>
         <select id="staff-zone" class="field-input" value={draft.time_zone} onChange={(event) => setDraft({ ...draft, time_zone: event.currentTarget.value })}>
           {timeZones().map((zone) => <option key={zone} value={zone}>{zone}</option>)}
         </select>

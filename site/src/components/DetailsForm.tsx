@@ -3,7 +3,7 @@ import type { BookingCreate } from "../api/client";
 import { WHATSAPP_CONSENT_TEXT } from "../lib/data";
 import { visitorLocale } from "../lib/format";
 import { countryList, guessRegion, toInternational } from "../lib/phone";
-import { describedBy, Field, humanise } from "./Field";
+import { describedBy, Field } from "./Field";
 
 export type Details = Pick<BookingCreate, "customer" | "whatsapp_opt_in" | "whatsapp_consent_text" | "notes">;
 
@@ -44,7 +44,7 @@ export function DetailsForm({ draft, busy, errors, onSubmit }: DetailsFormProps)
   const setOptIn = (value: boolean) => update("whatsapp_opt_in", { optIn: value });
   const setNotes = (value: string) => update("notes", { notes: value });
   const code = countries.find((country) => country.region === region)?.code ?? "1";
-  const error = (field: string) => (edited.has(field) ? undefined : humanise(errors[field]));
+  const error = (field: string) => (edited.has(field) ? undefined : errors[field]);
 
   return (
     <form

@@ -29,7 +29,3 @@ export function describedBy(id: string, error?: string, hint?: string): Record<s
   const ids = error ? `${id}-error` : hint ? `${id}-hint` : "";
   return { "aria-invalid": Boolean(error), ...(ids ? { "aria-describedby": ids } : {}) };
 }
-
-/** The API prefixes pydantic's messages; people need only the reason. */
-export const humanise = (message: string | undefined): string | undefined =>
-  message?.replace(/^Value error, /, "");
