@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import secrets
+import signal
 import sys
 import time
 from pathlib import Path
@@ -106,12 +107,22 @@ def run(port: int, host: str) -> int:
             "Ctrl-C stops everything.\n",
             flush=True,
         )
+        # uvicorn shuts down on SIGTERM/SIGHUP, then raises the signal again
+        # under the handler it found: make that an exit, so that `finally`
+        # stops the emulators (the default handler would end the process
+        # on the spot and leave them running).
+        for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, _exit_on_signal)
         uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="off")
     finally:
         stack.stop()
         STACK_FILE.unlink(missing_ok=True)
         print("Stopped.", flush=True)
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def start_worker(stack: LocalStack, queues: dict[str, QueueAddress]) -> None:

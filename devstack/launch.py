@@ -52,10 +52,10 @@ class LaunchedStack:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def stop(self, timeout: float = 30) -> int:
-        """Ctrl-C, as a user stops `make run`; returns the exit code."""
+    def stop(self, timeout: float = 30, how: signal.Signals = signal.SIGINT) -> int:
+        """Ctrl-C (or `how`), as a user stops `make run`; returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(how)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

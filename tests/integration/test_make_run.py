@@ -1,11 +1,12 @@
 """`make run`'s program, started as a user starts it: it must answer
 /api/health with every dependency ok, serve the site and the API, and stop
-every child process on Ctrl-C."""
+every child process on Ctrl-C, and on SIGTERM as a process manager stops it."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -92,6 +93,18 @@ def test_make_run_serves_the_product_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         returncode = stack.stop()
     assert returncode == 0, stack.log()
+    time.sleep(1)
+    assert not [pid for pid in children.values() if process_alive(pid)]
+    assert not (run_dir / "pids.json").exists()
+
+
+def test_sigterm_stops_every_child_too(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    stack = start(run_dir, ready_within=90)
+    children = json.loads((run_dir / "pids.json").read_text())
+    returncode = stack.stop(how=signal.SIGTERM)
+    assert returncode == 128 + signal.SIGTERM, stack.log()
+    assert "Stopped." in stack.log()
     time.sleep(1)
     assert not [pid for pid in children.values() if process_alive(pid)]
     assert not (run_dir / "pids.json").exists()
