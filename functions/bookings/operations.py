@@ -29,6 +29,11 @@ DEFAULT_CONSENT_TEXT = (
 LOCK_TTL = timedelta(days=2)  # locks outlive their booking's end by this, then TTL deletes them
 
 
+def _said(status: str) -> str:
+    """A status as people say it, for messages."""
+    return {"pending_payment": "held for payment", "no_show": "no-show"}.get(status, status)
+
+
 @dataclass(frozen=True)
 class Booked:
     booking_id: str
@@ -318,7 +323,7 @@ def reschedule(
     if data is None:
         raise NotFound("no such booking")
     if data["status"] not in locks.ACTIVE_STATUSES:
-        raise Conflict(f"a {data['status']} booking cannot be rescheduled")
+        raise Conflict(f"a {_said(data['status'])} booking cannot be rescheduled")
     if not by_staff and not rules.client_may_change(
         data["status"], data["start_at"], now, minimum_notice(data)
     ):
@@ -430,7 +435,10 @@ def change_status(
             raise NotFound("no such booking")
         data = snapshot.to_dict() or {}
         if data["status"] not in allowed_from:
-            raise Conflict(f"a {data['status']} booking cannot become {new_status}")
+            if data["status"] == new_status:
+                raise Conflict(f"this booking is already {_said(new_status)}")
+            was, wanted = _said(data["status"]), _said(new_status)
+            raise Conflict(f"a {was} booking cannot be marked {wanted}")
         if check is not None:
             check(data)
         changes: dict[str, Any] = {"status": new_status, "updated_at": now}

@@ -292,6 +292,14 @@ def test_cancel_frees_the_slot(api: TestClient, catalogue: None) -> None:
         f"/api/bookings/{created['id']}/cancel", params={"token": created["manage_token"]}
     )
     assert again.status_code == 409
+    assert again.json()["error"]["message"] == "this booking is already cancelled"
+    moved = api.post(
+        f"/api/bookings/{created['id']}/reschedule",
+        params={"token": created["manage_token"]},
+        json={"start": "2026-12-01T11:00:00+00:00"},
+    )
+    assert moved.status_code == 409
+    assert moved.json()["error"]["message"] == "a cancelled booking cannot be rescheduled"
 
 
 def test_clients_cannot_cancel_inside_the_notice(api: TestClient, catalogue: None) -> None:
