@@ -90,13 +90,29 @@ class Money(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
+def _iso_currency(code: str) -> str:
+    from babel.numbers import list_currencies  # only staff editing prices pay for it
+
+    if code not in list_currencies():
+        raise ValueError("is not an ISO 4217 currency code, e.g. GBP, EUR, USD or JPY")
+    return code
+
+
+class PriceIn(Money):
+    """A price staff set: the currency must be a real one (emails format it)."""
+
+    currency: Annotated[str, AfterValidator(_iso_currency)] = Field(
+        pattern=r"^[A-Z]{3}$", description="ISO 4217 code"
+    )
+
+
 class ServiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
     duration_minutes: Minutes5 = Field(ge=5, le=720)
-    price: Money
+    price: PriceIn
     buffer_before_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     buffer_after_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     minimum_notice_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)

@@ -149,6 +149,7 @@ def test_staff_can_read_but_only_admins_change_the_catalogue(
         ({"duration_minutes": 32}, "duration_minutes"),
         ({"price": {"amount": -1, "currency": "GBP"}}, "price.amount"),
         ({"price": {"amount": 100, "currency": "pounds"}}, "price.currency"),
+        ({"price": {"amount": 100, "currency": "ABC"}}, "price.currency"),
         ({"staff_ids": []}, "staff_ids"),
         ({"staff_ids": ["ghost"]}, "staff_ids"),
     ],
