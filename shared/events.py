@@ -212,13 +212,9 @@ class Publisher:
 
         for chunk in range(0, len(staged), 10):  # PutEvents takes 10 entries a call
             self._put_many(staged[chunk : chunk + 10])
-        pending = list(
-            dict.fromkeys(e.pending_id or _pending_id(e.envelope.event_id) for e in staged)
-        )
-        if len(pending) == 1:
-            _pending_collection().document(pending[0]).delete()
-        elif pending:
-            batch = client().batch()
+        pending = dict.fromkeys(event.pending_id for event in staged)  # stage_many set them
+        if pending:
+            batch = client().batch()  # one commit, however many documents
             for pending_id in pending:
                 batch.delete(_pending_collection().document(pending_id))
             batch.commit()
