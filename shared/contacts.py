@@ -16,33 +16,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared import clock
-from shared.errors import Invalid
 from shared.firestore import Collections, client, collection, run_transaction
+from shared.values import normalise_email
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
 
 CONTACT_KEYS = "contact_keys"
 ConsentAction = Literal["opt_in", "opt_out"]
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def normalise_phone(raw: str, default_region: str | None = None, field: str = "phone") -> str:
-    """An E.164 phone number, or a 422 naming `field`."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(raw, default_region)
-    except phonenumbers.NumberParseException as error:
-        raise Invalid.field(
-            field, "is not a phone number; include the country code, e.g. +44 7911 123456"
-        ) from error
-    if not phonenumbers.is_valid_number(number):
-        raise Invalid.field(field, "is not a valid phone number for its country")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from shared.values import DocumentId, EmailAddress, Money
+
 BookingStatus = Literal["pending_payment", "confirmed", "completed", "cancelled", "no_show"]
 BOOKING_STATUSES: tuple[BookingStatus, ...] = (
     "pending_payment",
@@ -64,30 +66,9 @@ def _hhmm(value: str) -> str:
     return value
 
 
-# One @, a dotted domain, no spaces: what a booking form needs. (email-validator
-# would add ~30 ms to every cold start for checks we do not need here.)
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"^[^@\s]{{1,64}}@{_LABEL}(?:\.{_LABEL})+$")
-
-
-def _email(value: str) -> str:
-    value = value.strip()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValueError("is not a valid email address, e.g. name@example.com")
-    local, _, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
-
-
-EmailAddress = Annotated[str, AfterValidator(_email)]
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 Minutes5 = Annotated[int, AfterValidator(_five_minute_multiple)]
 ClockTime = Annotated[str, AfterValidator(_hhmm)]
-DocumentId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
-
-
-class Money(BaseModel):
-    amount: int = Field(ge=0, description="integer minor units (cents; yen have none)")
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
 
 def _iso_currency(code: str) -> str:

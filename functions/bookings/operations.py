@@ -17,10 +17,10 @@ from functions.bookings.locks import Claim, SlotTaken
 from functions.bookings.models import BookingCreate, StaffBookingCreate
 from shared import clock
 from shared.config import get_settings
-from shared.contacts import normalise_phone
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import Publisher, StagedEvent
 from shared.firestore import Collections, client, collection
+from shared.values import normalise_phone
 
 events = Publisher("bookings")
 DEFAULT_CONSENT_TEXT = (

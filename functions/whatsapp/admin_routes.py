@@ -21,9 +21,10 @@ from functions.whatsapp.messages import (
 from shared import clock
 from shared.auth import StaffUser, require_role
 from shared.config import get_settings
-from shared.contacts import find_by_phone, normalise_phone
+from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.firestore import InvalidCursor, client, field_filter, paginate
+from shared.values import normalise_phone
 
 staff_only = require_role("staff", "admin")
 inbox = APIRouter(prefix="/admin", tags=["staff inbox"], dependencies=[Depends(staff_only)])

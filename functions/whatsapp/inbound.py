@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 from functions.whatsapp import store
 from functions.whatsapp.messages import keyword, keyword_reply
 from shared import clock
-from shared.contacts import Consent, normalise_phone, upsert_contact
+from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
 from shared.firestore import Collections, collection
+from shared.values import normalise_phone
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Transaction

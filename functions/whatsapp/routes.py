@@ -10,8 +10,9 @@ from fastapi import APIRouter, status
 from functions.whatsapp.models import OptInRequest, OptInResponse, PublicConfig
 from shared import clock
 from shared.config import get_settings
-from shared.contacts import Consent, normalise_phone, upsert_contact
+from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
+from shared.values import normalise_phone
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Transaction

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.contacts import normalise_email, normalise_phone
 from shared.errors import Invalid
+from shared.values import normalise_email, normalise_phone
 
 
 @pytest.mark.parametrize(
