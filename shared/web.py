@@ -134,7 +134,9 @@ def create_app(
     async def on_app_error(_: Request, error: AppError) -> JSONResponse:
         fields = [problem.as_dict() for problem in error.fields]
         return JSONResponse(
-            error_body(error.code, error.message, fields), status_code=error.status_code
+            error_body(error.code, error.message, fields),
+            status_code=error.status_code,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -12,6 +12,7 @@ from shared import clock
 from shared.config import get_settings
 from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
+from shared.ratelimit import RateLimit
 from shared.values import normalise_phone
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ events = Publisher("whatsapp")
     status_code=status.HTTP_201_CREATED,
     summary="Record a person's consent to WhatsApp messages",
 )
-def opt_in(body: OptInRequest) -> OptInResponse:
+def opt_in(body: OptInRequest, limits: RateLimit) -> OptInResponse:
     phone = normalise_phone(body.phone)
+    limits.hit("whatsapp_opt_in", phone=phone)
     at = clock.now()
     staged: list[StagedEvent] = []
     opt_in_id = uuid.uuid4().hex
