@@ -69,3 +69,14 @@ def queues(clean_stack: LocalStack) -> QueueRunner:
 @pytest.fixture
 def schedules(clean_stack: LocalStack) -> ScheduleRunner:
     return ScheduleRunner(clean_stack.template.schedules)
+
+
+@pytest.fixture
+def many_bookings(clean_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raise (never remove) the booking limits, for tests that book in bulk
+    from one test client with one customer (concurrency and seat tests)."""
+    from shared.config import reset_settings
+
+    for rule in ("BOOKINGS_ADDRESS", "BOOKINGS_EMAIL", "BOOKINGS_PHONE"):
+        monkeypatch.setenv(f"RATE_LIMIT_{rule}", "1000/1m")
+    reset_settings()
