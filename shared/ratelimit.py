@@ -21,6 +21,7 @@ environment variable (`RATE_LIMIT_<RULE>`, e.g. `RATE_LIMIT_BOOKINGS_EMAIL=5/1h`
 overrides it. A route uses it in one line through the `RateLimit`
 dependency:
 
+    @router.post("/leads", responses=RATE_LIMITED)
     def create_lead(body: LeadIn, limits: RateLimit) -> ...:
         limits.hit("leads", email=body.email)   # rules leads.address, leads.email
 """
@@ -271,3 +272,16 @@ class Limiter:
 
 
 RateLimit = Annotated[Limiter, Depends(Limiter)]
+
+# For a limited route's `responses=`, so its OpenAPI schema lists the 429.
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "too many requests; try again after Retry-After seconds",
+        "headers": {
+            "Retry-After": {
+                "description": "seconds until the limit's window ends",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}

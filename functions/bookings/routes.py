@@ -24,7 +24,8 @@ from functions.bookings.models import (
 )
 from shared import clock
 from shared.errors import Invalid, NotFound
-from shared.ratelimit import Limiter, RateLimit
+from shared.ratelimit import RATE_LIMITED, Limiter, RateLimit
+from shared.values import normalise_phone
 
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
@@ -96,16 +97,24 @@ def list_slots(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Book a slot",
-    responses={409: {"description": "the slot was taken"}, 422: {"description": "invalid"}},
+    responses={
+        409: {"description": "the slot was taken"},
+        422: {"description": "invalid"},
+        **RATE_LIMITED,
+    },
 )
 def create_booking(body: BookingCreate, limits: RateLimit) -> BookingCreated:
     limits.hit("bookings", email=body.customer.email.lower(), phone=_phone_key(body.customer.phone))
     return views.create_booking_response(operations.create_booking(body), body.tz)
 
 
-def _phone_key(raw: str) -> str:
-    """The phone as its digits, so "+44 7911…" and "+447911…" count as one target."""
-    return "".join(ch for ch in raw if ch.isdigit())
+def _phone_key(raw: str) -> str | None:
+    """The phone in E.164, so every spelling of one number counts as one target;
+    None when it is not a number (the booking then answers 422 for it)."""
+    try:
+        return normalise_phone(raw)
+    except Invalid:
+        return None
 
 
 def manage_token(
@@ -149,13 +158,17 @@ def for_client(booking_id: str, token: str | None, limits: Limiter) -> dict[str,
         raise
 
 
-@public.get("/{booking_id}", summary="A booking, through its manage link")
+@public.get("/{booking_id}", summary="A booking, through its manage link", responses=RATE_LIMITED)
 def get_booking(booking_id: str, token: ManageToken, limits: RateLimit) -> BookingView:
     data = for_client(booking_id, token, limits)
     return views.booking_view(booking_id, data, token or "")
 
 
-@public.post("/{booking_id}/reschedule", summary="Move a booking to another free slot")
+@public.post(
+    "/{booking_id}/reschedule",
+    summary="Move a booking to another free slot",
+    responses=RATE_LIMITED,
+)
 def reschedule_booking(
     booking_id: str, body: RescheduleRequest, token: ManageToken, limits: RateLimit
 ) -> BookingView:
@@ -164,7 +177,7 @@ def reschedule_booking(
     return views.booking_view(booking_id, data, token or "")
 
 
-@public.post("/{booking_id}/cancel", summary="Cancel a booking")
+@public.post("/{booking_id}/cancel", summary="Cancel a booking", responses=RATE_LIMITED)
 def cancel_booking(
     booking_id: str, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
 ) -> BookingView:
@@ -177,7 +190,7 @@ def cancel_booking(
     "/{booking_id}/ics",
     summary="The booking as an iCalendar file",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: {"content": {"text/calendar": {}}}, **RATE_LIMITED},
 )
 def booking_ics(booking_id: str, token: ManageToken, limits: RateLimit) -> Response:
     data = for_client(booking_id, token, limits)

@@ -12,7 +12,7 @@ from shared import clock
 from shared.config import get_settings
 from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
-from shared.ratelimit import RateLimit
+from shared.ratelimit import RATE_LIMITED, RateLimit
 from shared.values import normalise_phone
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ events = Publisher("whatsapp")
     "/opt-in",
     status_code=status.HTTP_201_CREATED,
     summary="Record a person's consent to WhatsApp messages",
+    responses=RATE_LIMITED,
 )
 def opt_in(body: OptInRequest, limits: RateLimit) -> OptInResponse:
     phone = normalise_phone(body.phone)

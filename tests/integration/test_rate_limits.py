@@ -176,7 +176,7 @@ def test_the_forwarded_address_counts_only_when_netlify_signed_the_request(
 
     def book(n: int, headers: dict[str, str]) -> int:
         response = api.post("/api/bookings", json=booking_body(starts[n], n), headers=headers)
-        return response.status_code
+        return int(response.status_code)
 
     # Spoofed addresses without a signature: all one caller (the connection).
     spoofed = [book(n, {"x-nf-client-connection-ip": f"100.64.0.{n}"}) for n in range(11)]
