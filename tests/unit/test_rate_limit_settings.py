@@ -165,3 +165,12 @@ def test_over_the_limit_is_429_with_retry_after_in_our_error_shape() -> None:
     assert response.headers["Retry-After"] == "42"
     assert response.json()["error"]["code"] == "too_many_requests"
     assert "42 seconds" in response.json()["error"]["message"]
+
+
+def test_the_readme_documents_every_rule_with_its_default_and_variable() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for rule, spec in RULES.items():
+        row = f"| `{rule}` | {spec.default} | `{variable_name(rule)}` |"
+        assert row in readme, row
