@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.access import protect
 from shared.config import get_settings
 from shared.errors import AppError
 from shared.logging import get_logger
@@ -123,6 +124,7 @@ def create_app(
         docs_url=f"{prefix}/docs" if settings.stage != "prod" else None,
         redoc_url=None,
     )
+    protect(app)  # every route answers to shared/access.py's table
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

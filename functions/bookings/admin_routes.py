@@ -1,7 +1,8 @@
 """Staff routes, served by their own function at /api/bookings/admin:
 services, staff members and their hours, and bookings (list, book for a
-client, reschedule, cancel, confirm, no-show). Every route needs a Firebase
-ID token with role staff or admin; changing the catalogue needs admin."""
+client, reschedule, cancel, confirm, no-show). Who may call which route
+(staff or admin; the catalogue, staff and hours are admin-only) is decided
+by shared/access.py's table, which every app enforces."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from functions.bookings import operations, store, views
 from functions.bookings.models import (
@@ -27,13 +28,11 @@ from functions.bookings.models import (
     StaffIn,
     StaffOut,
 )
-from shared.auth import StaffUser, require_role
+from shared.access import CurrentUser
 from shared.errors import Invalid, NotFound
 from shared.firestore import Collections, InvalidCursor, collection
 
-staff_only = require_role("staff", "admin")
-admin_only = require_role("admin")
-admin = APIRouter(tags=["staff"], dependencies=[Depends(staff_only)])
+admin = APIRouter(tags=["staff"])
 MAX_RANGE_DAYS = 62
 
 
@@ -56,7 +55,7 @@ def _check_staff_exist(staff_ids: list[str]) -> None:
 
 
 @admin.post("/services", status_code=status.HTTP_201_CREATED, summary="Add a service")
-def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> ServiceOut:
+def create_service(body: ServiceIn) -> ServiceOut:
     _check_staff_exist(body.staff_ids)
     service_id = _slug(body.name)
     collection(Collections.SERVICES).document(service_id).create(body.model_dump())
@@ -64,9 +63,7 @@ def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> Servi
 
 
 @admin.put("/services/{service_id}", summary="Replace a service's settings")
-def update_service(
-    service_id: str, body: ServiceIn, _: StaffUser = Depends(admin_only)
-) -> ServiceOut:
+def update_service(service_id: str, body: ServiceIn) -> ServiceOut:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     _check_staff_exist(body.staff_ids)
@@ -80,7 +77,7 @@ def update_service(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Retire a service (kept for its bookings, no longer offered)",
 )
-def retire_service(service_id: str, _: StaffUser = Depends(admin_only)) -> None:
+def retire_service(service_id: str) -> None:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     collection(Collections.SERVICES).document(service_id).update({"active": False})
@@ -99,14 +96,14 @@ def list_staff() -> list[StaffOut]:
 
 
 @admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
-def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+def create_staff(body: StaffIn) -> StaffOut:
     staff_id = _slug(body.name)
     collection(Collections.STAFF).document(staff_id).create(_staff_document(body))
     return StaffOut(id=staff_id, **_staff_document(body))
 
 
 @admin.put("/staff/{staff_id}", summary="Replace a staff member's details, hours and overrides")
-def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+def update_staff(staff_id: str, body: StaffIn) -> StaffOut:
     if not store.get_staff([staff_id]):
         raise NotFound("no such staff member")
     collection(Collections.STAFF).document(staff_id).set(_staff_document(body))
@@ -190,9 +187,7 @@ def get_booking(booking_id: str) -> BookingOut:
     status_code=status.HTTP_201_CREATED,
     summary="Book for a client (may override hours, notice and window)",
 )
-def create_booking(
-    body: StaffBookingCreate, user: StaffUser = Depends(staff_only)
-) -> BookingCreated:
+def create_booking(body: StaffBookingCreate, user: CurrentUser) -> BookingCreated:
     booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
     return views.create_booking_response(booked, body.tz)
 
