@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, field_validator
 from starlette.types import Message, Receive, Scope, Send
 
+from shared.access import OPERATIONS, PUBLIC
 from shared.config import reset_settings
 from shared.errors import Conflict, Invalid, NotFound
 from shared.web import CORRELATION_HEADER, CorrelationIdMiddleware, create_app, error_body
@@ -83,6 +85,16 @@ VALID_ORDER = {
     "customer": {"name": "Ada", "email": "ada@example.com"},
     "lines": [{"sku": "cut", "quantity": 1}],
 }
+
+
+@pytest.fixture(autouse=True)
+def _demo_routes_are_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_app enforces shared/access.py's table: these test routes join it."""
+    monkeypatch.setitem(OPERATIONS, ("GET", "/api/demo/health"), PUBLIC)
+    for route in router.routes:
+        assert isinstance(route, APIRoute)
+        for method in route.methods:
+            monkeypatch.setitem(OPERATIONS, (method, f"/api/demo{route.path}"), PUBLIC)
 
 
 @pytest.fixture
