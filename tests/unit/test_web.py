@@ -93,7 +93,7 @@ def _demo_routes_are_public(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(OPERATIONS, ("GET", "/api/demo/health"), PUBLIC)
     for route in router.routes:
         assert isinstance(route, APIRoute)
-        for method in route.methods:
+        for method in route.methods or ():
             monkeypatch.setitem(OPERATIONS, (method, f"/api/demo{route.path}"), PUBLIC)
 
 
