@@ -62,7 +62,12 @@ def operations() -> list[Operation]:
                     found.append(Operation(name, method.upper(), path, True, parameters))
                     seen.add((method.upper(), path))
         for context in iter_route_contexts(app.routes):
-            for method in sorted((context.methods or set()) & HTTP_METHODS):
+            if not context.methods:
+                # A mounted app or a websocket: the table's guard does not reach
+                # it, so it is listed as an operation no rule can match.
+                found.append(Operation(name, "*", str(context.path_format), False))
+                continue
+            for method in sorted(context.methods & HTTP_METHODS):
                 if context.path_format and (method, context.path_format) not in seen:
                     found.append(Operation(name, method, context.path_format, False))
                     seen.add((method, context.path_format))

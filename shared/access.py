@@ -166,9 +166,9 @@ def operation_of(request: Request) -> tuple[str, str | None]:
     route, app = request.scope.get("route"), request.scope.get("app")
     if route is None or app is None:
         return request.method, None
-    with _indexes_lock:
-        index = _indexes.get(app)
-        if index is None or id(route) not in index.templates:  # built, or routes added since
+    index = _indexes.get(app)
+    if index is None or id(route) not in index.templates:  # first request, or routes added
+        with _indexes_lock:
             index = _indexes[app] = _RouteIndex(app)
     return request.method, index.template(route, request.scope.get("path", ""))
 

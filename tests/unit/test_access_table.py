@@ -4,6 +4,8 @@ operation's answers with real tokens.)"""
 
 from __future__ import annotations
 
+import pytest
+
 from scripts.access_table import README, http_apps, operations, readme_table
 from shared.access import OPERATIONS, markdown_table, rule_for
 
@@ -60,3 +62,19 @@ def test_published_schemas_mark_each_signed_in_operation_and_only_those() -> Non
         else:
             assert published["security"] == [{"HTTPBearer": []}], operation
             assert {"401", "403"} <= set(published["responses"]), operation
+
+
+def test_a_mounted_app_is_reported_as_an_operation_outside_the_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fastapi import FastAPI
+
+    from shared.web import create_app
+
+    app = create_app("crm")
+    app.mount("/api/crm/files", FastAPI())
+    monkeypatch.setattr("scripts.access_table.http_apps", lambda: {"crm": app})
+
+    unguarded = [o for o in operations() if rule_for(o.method, o.path) is None]
+
+    assert [str(o) for o in unguarded] == ["* /api/crm/files/{path}"]
