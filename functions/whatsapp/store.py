@@ -166,7 +166,9 @@ def add_opt_in_request(
             "source": source,
             "name_given": name,  # as typed, cleaned; never sent in a message
             "requested_at": now,
-            "expires_at": now + REQUEST_VALID,  # a TTL policy may delete it then
+            # Deleted by the TTL policy in firestore.indexes.json (a confirmed
+            # one's wording and source live on in `consents`).
+            "expires_at": now + REQUEST_VALID,
         },
     )
     return str(ref.id)

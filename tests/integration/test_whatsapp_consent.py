@@ -4,6 +4,7 @@ that a public form cannot take over."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -86,7 +87,9 @@ def staff_headers(stack: LocalStack) -> dict[str, str]:
 def test_thirty_opt_ins_send_one_request_and_only_a_yes_from_the_number_confirms(
     api: TestClient, twilio: None, queues: QueueRunner
 ) -> None:
-    answers = [opt_in(api, name=CRAFTED_NAME) for _ in range(30)]
+    # Six at a time: the once-a-day guard is the database's, not a read-then-write.
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: opt_in(api, name=CRAFTED_NAME), range(30)))
     assert {a.status_code for a in answers} == {202}
     assert answers[0].json()["status"] == "pending"
     assert "WhatsApp" in answers[0].json()["message"]

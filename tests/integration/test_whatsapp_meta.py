@@ -272,6 +272,42 @@ def test_stop_through_meta_records_the_opt_out_and_confirms_in_their_language(
     assert any("Vuelves a recibir" in m["text"] for m in outbox() if m.get("text"))
 
 
+def test_the_opt_in_requests_quick_reply_button_confirms_through_meta(
+    api: TestClient, meta: None, queues: QueueRunner
+) -> None:
+    from shared.contacts import find_by_phone
+
+    assert (
+        api.post(
+            "/api/whatsapp/opt-in", json={"phone": PHONE, "consent_text": "Yes, message me please."}
+        ).status_code
+        == 202
+    )
+    queues.drain()
+    pressed = notification(
+        {
+            "contacts": [{"profile": {"name": "Jo Bloggs"}, "wa_id": "447911123456"}],
+            "messages": [
+                {
+                    "from": "447911123456",
+                    "id": "wamid.BUTTON1",
+                    "timestamp": "1796025600",
+                    "type": "button",
+                    "button": {"payload": "OPT_IN_CONFIRM", "text": "Confirm"},
+                }
+            ],
+        }
+    )
+    assert post(api, pressed).status_code == 200
+    found = find_by_phone(PHONE)
+    assert found is not None
+    assert found[1]["consent"]["whatsapp"]["state"] == "opted_in"
+    queues.drain()
+    assert [m["text"] for m in outbox() if m.get("text")] == [
+        "Thank you: you will get WhatsApp messages from us. Reply STOP at any time to opt out."
+    ]
+
+
 def status_update(message_id: str, state: str, **extra: Any) -> dict[str, Any]:
     return notification(
         {
