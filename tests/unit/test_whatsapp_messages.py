@@ -64,9 +64,9 @@ def test_opt_in_request_uses_the_configured_template_id() -> None:
 
 
 def test_a_blank_template_setting_falls_back_to_the_name() -> None:
-    settings = load_settings({"WHATSAPP_TEMPLATE_OPT_IN_CONFIRMATION": "  "})
+    settings = load_settings({"WHATSAPP_TEMPLATE_OPT_IN_REQUEST": "  "})
 
-    assert template_id(settings, "opt_in_confirmation") == "opt_in_confirmation"
+    assert template_id(settings, "opt_in_request") == "opt_in_request"
 
 
 @pytest.mark.parametrize(
