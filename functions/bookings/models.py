@@ -296,6 +296,11 @@ class BookingOut(BaseModel):
     tz: str
     customer: Customer
     contact_id: str | None = None
+    possible_duplicate_of: list[str] = Field(
+        default_factory=list,
+        description="contacts the typed email or phone belong to when they disagree "
+        "(the booking is then linked to none of them): check and merge by hand",
+    )
     notes: str = ""
     whatsapp_opt_in: bool = False
     created_by: str = "client"

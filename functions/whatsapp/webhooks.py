@@ -62,6 +62,7 @@ def _handle_inbound(params: dict[str, str]) -> str | None:
             sender=sender,
             body=params.get("Body", ""),
             profile_name=params.get("ProfileName") or None,
+            button_payload=params.get("ButtonPayload") or None,
         )
     )
     return received.reply
