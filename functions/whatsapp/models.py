@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.values import MultiLine, PersonName
+
 
 class OptInRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -13,10 +15,10 @@ class OptInRequest(BaseModel):
     phone: str = Field(
         min_length=4, max_length=32, description="with country code, e.g. +447700900123"
     )
-    consent_text: str = Field(
+    consent_text: MultiLine = Field(
         min_length=10, max_length=1000, description="the exact consent wording the person was shown"
     )
-    name: str | None = Field(default=None, max_length=120)
+    name: PersonName | None = None
     source: str = Field(default="website", max_length=60, pattern=r"^[a-z0-9_\-]+$")
 
 
