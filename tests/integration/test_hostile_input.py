@@ -197,3 +197,53 @@ def test_no_route_answers_hostile_ids_or_far_dates_with_a_server_error(
                 send(method, url, json=variant)
     assert tried > 300
     assert failures == []
+
+
+def test_control_characters_in_a_booking_are_stored_as_one_line(
+    api: TestClient, admin: dict[str, str]
+) -> None:
+    hours = [{"start": "09:00", "end": "17:00"}]
+    staff = api.post(
+        "/api/bookings/admin/staff",
+        headers=admin,
+        json={"name": "Robin\r\nBcc: x", "time_zone": "UTC", "weekly_hours": {"tue": hours}},
+    ).json()
+    service = api.post(
+        "/api/bookings/admin/services",
+        headers=admin,
+        json={
+            "name": "Cut\nX-Evil: 1",
+            "duration_minutes": 30,
+            "price": {"amount": 100, "currency": "GBP"},
+            "minimum_notice_minutes": 0,
+            "staff_ids": [staff["id"]],
+        },
+    ).json()
+    booked = api.post(
+        "/api/bookings",
+        json={
+            "service_id": service["id"],
+            "start": "2026-12-01T10:00:00+00:00",
+            "customer": {
+                "name": "Ana\r\nBcc: victim@example.com",
+                "email": "ana@example.com",
+                "phone": "+447911123456",
+            },
+            "notes": "first line\r\nsecond\x1b[31m line",
+            "tz": "UTC",
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    cancelled = api.post(
+        f"/api/bookings/admin/bookings/{booked.json()['id']}/cancel",
+        headers=admin,
+        json={"reason": "ill\r\nSubject: refund"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    stored = store.get_booking(booked.json()["id"]) or {}
+    assert staff["name"] == "Robin Bcc: x"
+    assert service["name"] == "Cut X-Evil: 1"
+    assert stored["customer"]["name"] == "Ana Bcc: victim@example.com"
+    assert stored["notes"] == "first line\nsecond[31m line"  # lines kept, ESC gone
+    assert cancelled.json()["cancel_reason"] == "ill Subject: refund"
