@@ -247,3 +247,30 @@ def test_control_characters_in_a_booking_are_stored_as_one_line(
     assert stored["customer"]["name"] == "Ana Bcc: victim@example.com"
     assert stored["notes"] == "first line\nsecond[31m line"  # lines kept, ESC gone
     assert cancelled.json()["cancel_reason"] == "ill Subject: refund"
+
+
+def test_staff_routes_name_the_bad_id_or_date(api: TestClient, admin: dict[str, str]) -> None:
+    def problems(response: Any) -> list[tuple[str, str]]:
+        assert response.status_code == 422, response.text
+        return [(f["field"], f["in"]) for f in response.json()["error"]["fields"]]
+
+    override = {"date": "2026-12-01", "ranges": []}
+    base = "/api/bookings/admin"
+    for day in ("2026-13-01", "0001-01-01", "9999-12-31", "tomorrow"):
+        put = api.put(f"{base}/staff/alex/overrides/{day}", headers=admin, json=override)
+        assert problems(put) == [("day", "path")]
+        gone = api.delete(f"{base}/staff/alex/overrides/{day}", headers=admin)
+        assert problems(gone) == [("day", "path")]
+    assert problems(api.get(f"{base}/bookings/__x__", headers=admin)) == [("booking_id", "path")]
+    long_id = api.put(f"{base}/staff/{'a' * 65}", headers=admin, json={})
+    assert ("staff_id", "path") in problems(long_id)
+    far = api.get(
+        f"{base}/bookings", headers=admin, params={"from": "0001-01-01", "to": "9999-12-31"}
+    )
+    assert problems(far) == [("from", "query"), ("to", "query")]
+    cursor = api.get(
+        f"{base}/bookings",
+        headers=admin,
+        params={"from": "2026-12-01", "to": "2026-12-02", "cursor": "Ym9va2luZ3MvX194X18"},
+    )
+    assert problems(cursor) == [("cursor", "query")]
