@@ -3,7 +3,7 @@ client's manage link (view, reschedule, cancel, calendar file)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,9 @@ from functions.bookings.models import (
 )
 from shared import clock
 from shared.errors import Invalid, NotFound
+from shared.params import IdPath, IdQuery
 from shared.ratelimit import RATE_LIMITED, Limiter, RateLimit
-from shared.values import normalise_phone
+from shared.values import BoundedDate, normalise_phone
 
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
@@ -33,7 +34,10 @@ LONGEST_BOOKING = timedelta(days=1)  # longest service plus buffers, for range q
 
 
 @public.get("/services", summary="Active services clients can book")
-def list_services() -> list[PublicService]:
+def list_services(response: Response) -> list[PublicService]:
+    # The public catalogue holds no personal data: browsers and shared caches
+    # may keep it a minute (every other answer is no-store, shared.web).
+    response.headers["Cache-Control"] = "public, max-age=60"
     return [
         PublicService(
             id=service_id,
@@ -52,9 +56,11 @@ def list_services() -> list[PublicService]:
 
 @public.get("/slots", summary="Free slots of a service between two dates in the client's zone")
 def list_slots(
-    service_id: Annotated[str, Query(min_length=1, max_length=64)],
-    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD, in `tz`")],
-    to: Annotated[date, Query(description="last day (inclusive), YYYY-MM-DD, in `tz`")],
+    service_id: IdQuery,
+    from_: Annotated[
+        BoundedDate, Query(alias="from", description="first day, YYYY-MM-DD, in `tz`")
+    ],
+    to: Annotated[BoundedDate, Query(description="last day (inclusive), YYYY-MM-DD, in `tz`")],
     # Annotated form: with `= Query()` FastAPI would drop TimeZoneName's validator.
     tz: Annotated[TimeZoneName, Query(description="the client's IANA time zone")],
 ) -> SlotsOut:
@@ -159,7 +165,7 @@ def for_client(booking_id: str, token: str | None, limits: Limiter) -> dict[str,
 
 
 @public.get("/{booking_id}", summary="A booking, through its manage link", responses=RATE_LIMITED)
-def get_booking(booking_id: str, token: ManageToken, limits: RateLimit) -> BookingView:
+def get_booking(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> BookingView:
     data = for_client(booking_id, token, limits)
     return views.booking_view(booking_id, data, token or "")
 
@@ -170,7 +176,7 @@ def get_booking(booking_id: str, token: ManageToken, limits: RateLimit) -> Booki
     responses=RATE_LIMITED,
 )
 def reschedule_booking(
-    booking_id: str, body: RescheduleRequest, token: ManageToken, limits: RateLimit
+    booking_id: IdPath, body: RescheduleRequest, token: ManageToken, limits: RateLimit
 ) -> BookingView:
     for_client(booking_id, token, limits)
     data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
@@ -179,7 +185,7 @@ def reschedule_booking(
 
 @public.post("/{booking_id}/cancel", summary="Cancel a booking", responses=RATE_LIMITED)
 def cancel_booking(
-    booking_id: str, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
+    booking_id: IdPath, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
 ) -> BookingView:
     for_client(booking_id, token, limits)
     data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
@@ -192,7 +198,7 @@ def cancel_booking(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}, **RATE_LIMITED},
 )
-def booking_ics(booking_id: str, token: ManageToken, limits: RateLimit) -> Response:
+def booking_ics(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> Response:
     data = for_client(booking_id, token, limits)
     body = rules.ics_document(
         booking_id=booking_id,

@@ -161,7 +161,7 @@ def test_whatsapp_opt_ins_are_limited_per_phone_across_addresses(
         caller(gateway, f"192.0.2.{n}").post("/api/whatsapp/opt-in", json=body).status_code
         for n in range(4)
     ]
-    assert codes == [201, 201, 201, 429]  # whatsapp_opt_in.phone: 3 a day
+    assert codes == [202, 202, 202, 429]  # whatsapp_opt_in.phone: 3 a day
 
 
 @pytest.mark.usefixtures("catalogue")

@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
+from shared.access import OPERATIONS, PUBLIC
 from shared.client_address import client_address, verify_proxy_signature
 from shared.config import ConfigError, load_settings, reset_settings
 from shared.ratelimit import (
@@ -153,7 +154,10 @@ def test_prod_needs_the_netlify_proxy_secret() -> None:
     load_rate_limits(load_settings(prod | {"NETLIFY_PROXY_SECRET": SECRET}))
 
 
-def test_over_the_limit_is_429_with_retry_after_in_our_error_shape() -> None:
+def test_over_the_limit_is_429_with_retry_after_in_our_error_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(OPERATIONS, ("POST", "/api/probe/thing"), PUBLIC)
     router = APIRouter()
 
     @router.post("/thing")
