@@ -12,24 +12,20 @@ from fastapi.testclient import TestClient
 from firebase_admin import auth
 
 from devstack.stack import LocalStack
-from devstack.tokens import sign_in, sign_up
+from devstack.tokens import sign_in
 from functions.bookings import store
 from scripts.access_table import Operation, operations
 from shared.access import rule_for
 from shared.auth import firebase_app
 from shared.config import reset_settings
+from tests.factories import PASSWORD, staff_headers
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "pass-word-123"
 
 
 def bearer(stack: LocalStack, email: str, role: str | None) -> dict[str, str]:
     """Headers carrying a fresh ID token of a new user with this role (None: no role)."""
-    uid = sign_up(stack.auth_host, email, PASSWORD)
-    if role is not None:
-        auth.set_custom_user_claims(uid, {"role": role}, app=firebase_app())
-    return {"Authorization": f"Bearer {sign_in(stack.auth_host, email, PASSWORD)}"}
+    return staff_headers(stack, email, role)
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from devstack.stack import LocalStack
 from functions.bookings import locks, store
 from shared.clock import FixedClock, use_clock
 from shared.firestore import Collections, client, collection
+from tests.factories import NOW
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 STAFF = ["alex", "blair", "casey"]
 CUSTOMER = {"name": "Jo Client", "email": "jo@example.com", "phone": "+44 7911 123456"}

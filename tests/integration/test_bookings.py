@@ -17,11 +17,11 @@ from devstack.stack import LocalStack
 from functions.bookings import store
 from shared.clock import FixedClock, use_clock
 from shared.firestore import Collections, collection
+from tests.factories import NOW
 from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # a Monday; London is on UTC in winter
 HOURS = [{"start": "09:00", "end": "12:30"}, {"start": "13:30", "end": "17:30"}]
 CUSTOMER = {"name": "Jo Client", "email": "Jo@Example.com", "phone": "+44 7911 123456"}
 

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from devstack.stack import LocalStack
-from devstack.tokens import sign_in, sign_up
 from functions.bookings import store
-from shared.auth import firebase_app
 from shared.clock import FixedClock, use_clock
+from tests.factories import NOW, staff_headers
 
 pytestmark = pytest.mark.integration
-
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-
-
-def token(stack: LocalStack, email: str, role: str) -> dict[str, str]:
-    from firebase_admin import auth
-
-    uid = sign_up(stack.auth_host, email, "pass-word-123")
-    auth.set_custom_user_claims(uid, {"role": role}, app=firebase_app())
-    return {"Authorization": f"Bearer {sign_in(stack.auth_host, email, 'pass-word-123')}"}
 
 
 @pytest.fixture
 def admin(clean_stack: LocalStack) -> Iterator[dict[str, str]]:
     store.clear_cache()
     with use_clock(FixedClock(NOW)):
-        yield token(clean_stack, "owner@example.com", "admin")
+        yield staff_headers(clean_stack, "owner@example.com", "admin")
 
 
 def test_admin_sets_up_staff_and_a_service_and_books_for_a_client(
@@ -127,7 +115,7 @@ def test_admin_sets_up_staff_and_a_service_and_books_for_a_client(
 def test_staff_can_read_but_only_admins_change_the_catalogue(
     api: TestClient, admin: dict[str, str], clean_stack: LocalStack
 ) -> None:
-    staff = token(clean_stack, "helper@example.com", "staff")
+    staff = staff_headers(clean_stack, "helper@example.com", "staff")
     assert api.get("/api/bookings/admin/services", headers=staff).status_code == 200
     response = api.post(
         "/api/bookings/admin/services",

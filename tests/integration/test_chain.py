@@ -13,10 +13,9 @@ from fastapi.testclient import TestClient
 from devstack.runner import QueueRunner, ScheduleRunner
 from devstack.server import LocalGateway
 from devstack.stack import BUS_NAME, LocalStack
-from devstack.tokens import sign_in, sign_up
-from shared.auth import firebase_app
 from shared.clock import FixedClock, use_clock
 from shared.firestore import Collections, client, collection
+from tests.factories import staff_token
 from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
@@ -129,15 +128,6 @@ def test_a_schedule_fires_and_its_event_reaches_the_bus(
     events_client.delete_rule(Name="probe-bookings", EventBusName=BUS_NAME)
 
 
-def _staff_token(stack: LocalStack, email: str, role: str | None) -> str:
-    from firebase_admin import auth
-
-    uid = sign_up(stack.auth_host, email, "correct-horse-battery")
-    if role is not None:
-        auth.set_custom_user_claims(uid, {"role": role}, app=firebase_app())
-    return sign_in(stack.auth_host, email, "correct-horse-battery")
-
-
 def test_staff_route_needs_a_valid_token_with_a_staff_role(
     api: TestClient, clean_stack: LocalStack
 ) -> None:
@@ -148,12 +138,12 @@ def test_staff_route_needs_a_valid_token_with_a_staff_role(
     assert missing.headers["www-authenticate"] == "Bearer"
     assert missing.json()["error"]["code"] == "unauthorized"
 
-    customer = _staff_token(clean_stack, "client@example.com", "customer")
+    customer = staff_token(clean_stack, "client@example.com", "customer")
     assert api.get(url, headers={"Authorization": f"Bearer {customer}"}).status_code == 403
-    no_role = _staff_token(clean_stack, "nobody@example.com", None)
+    no_role = staff_token(clean_stack, "nobody@example.com", None)
     assert api.get(url, headers={"Authorization": f"Bearer {no_role}"}).status_code == 403
 
-    staff = _staff_token(clean_stack, "staff@example.com", "staff")
+    staff = staff_token(clean_stack, "staff@example.com", "staff")
     tampered = staff[:-4] + ("AAAA" if not staff.endswith("AAAA") else "BBBB")
     assert api.get(url, headers={"Authorization": f"Bearer {tampered}"}).status_code == 401
     assert api.get(url, headers={"Authorization": "Bearer not-a-jwt"}).status_code == 401
@@ -161,7 +151,7 @@ def test_staff_route_needs_a_valid_token_with_a_staff_role(
     ok = api.get(url, headers={"Authorization": f"Bearer {staff}"})
     assert ok.status_code == 200, ok.text
     assert ok.json() == {"items": [], "next_cursor": None}
-    admin = _staff_token(clean_stack, "admin@example.com", "admin")
+    admin = staff_token(clean_stack, "admin@example.com", "admin")
     assert api.get(url, headers={"Authorization": f"Bearer {admin}"}).status_code == 200
 
 

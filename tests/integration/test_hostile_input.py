@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,11 +22,10 @@ from devstack.server import LocalGateway
 from devstack.stack import LocalStack
 from functions.bookings import store
 from shared.clock import FixedClock, use_clock
-from tests.integration.test_bookings_admin import token
+from tests.factories import NOW, staff_headers
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 BAD_IDS = ["__x__", "__main__", "%2e%2e", "..", ".", "a" * 65, "a%2Fb", "-x"]
 FAR_DATES = ["0001-01-01", "9999-12-30", "9999-12-31", "1900-02-29", "20261301"]
 FAR_TIMES = [
@@ -118,7 +116,7 @@ def _operations(app: Any) -> Iterator[tuple[str, str, list[str]]]:
 def admin(clean_stack: LocalStack) -> Iterator[dict[str, str]]:
     store.clear_cache()
     with use_clock(FixedClock(NOW)):
-        yield token(clean_stack, "owner@example.com", "admin")
+        yield staff_headers(clean_stack, "owner@example.com", "admin")
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from devstack.runner import QueueRunner
 from devstack.server import LocalGateway
 from shared.firestore import Collections, collection
+from tests.factories import NOW
 from tests.integration.test_bookings import (  # noqa: F401  (catalogue is a fixture)
     CUSTOMER,
-    NOW,
     _outbox,
     catalogue,
     slot_starts,

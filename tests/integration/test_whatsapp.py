@@ -17,6 +17,7 @@ from functions.bookings import store as bookings_store
 from shared.clock import FixedClock, use_clock
 from shared.config import reset_settings
 from shared.firestore import Collections, client, collection
+from tests.factories import NOW, staff_headers
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,6 @@ TOKEN = "twilio-test-token-not-secret"
 BASE = "http://127.0.0.1:8000"
 INBOUND = "/api/whatsapp/twilio/inbound"
 STATUS = "/api/whatsapp/twilio/status"
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 HOURS = [{"start": "09:00", "end": "17:00"}]
 
 
@@ -251,15 +251,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(
 
 
 def test_the_staff_inbox(api: TestClient, twilio: None, clean_stack: LocalStack) -> None:
-    from firebase_admin import auth
-
-    from devstack.tokens import sign_in, sign_up
-    from shared.auth import firebase_app
-
-    uid = sign_up(clean_stack.auth_host, "desk@example.com", "pass-word-123")
-    auth.set_custom_user_claims(uid, {"role": "staff"}, app=firebase_app())
-    token = sign_in(clean_stack.auth_host, "desk@example.com", "pass-word-123")
-    staff = {"Authorization": f"Bearer {token}"}
+    staff = staff_headers(clean_stack)
     assert api.get("/api/whatsapp/admin/conversations").status_code == 401
 
     inbound(api, "Is there parking?", "SM400")

@@ -14,6 +14,7 @@ from devstack.runner import QueueRunner
 from devstack.stack import LocalStack
 from shared.contacts import find_by_phone
 from shared.firestore import Collections, client, collection
+from tests.factories import staff_headers
 from tests.integration.test_whatsapp import inbound, twilio, wa_messages
 
 pytestmark = pytest.mark.integration
@@ -69,19 +70,6 @@ def whatsapp_outbox(phone: str = PHONE) -> list[dict[str, Any]]:
         if (doc.to_dict() or {}).get("channel") == "whatsapp"
         and (doc.to_dict() or {}).get("to") == phone
     ]
-
-
-def staff_headers(stack: LocalStack) -> dict[str, str]:
-    from firebase_admin import auth
-
-    from devstack.tokens import sign_in, sign_up
-    from shared.auth import firebase_app
-
-    uid = sign_up(stack.auth_host, "desk@example.com", "pass-word-123")
-    auth.set_custom_user_claims(uid, {"role": "staff"}, app=firebase_app())
-    return {
-        "Authorization": f"Bearer {sign_in(stack.auth_host, 'desk@example.com', 'pass-word-123')}"
-    }
 
 
 def test_thirty_opt_ins_send_one_request_and_only_a_yes_from_the_number_confirms(

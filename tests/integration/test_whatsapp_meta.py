@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from shared.clock import FixedClock, use_clock
 from shared.config import reset_settings
 from shared.contacts import upsert_contact
 from shared.firestore import Collections, client, collection
+from tests.factories import NOW
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +29,6 @@ APP_SECRET = "meta-app-secret-not-secret"
 VERIFY_TOKEN = "meta-verify-token-not-secret"
 NUMBER_ID = "106540352242922"
 WEBHOOK = "/api/whatsapp/meta/webhook"
-NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 PHONE = "+447911123456"
 
 
