@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared import clock
-from shared.firestore import Collections, client, collection, run_transaction
+from shared.firestore import Collections, collection, run_transaction
 from shared.values import normalise_email
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
 
-CONTACT_KEYS = "contact_keys"
 ConsentAction = Literal["opt_in", "opt_out"]
 
 
@@ -37,7 +36,7 @@ class Consent:
 
 def _key_ref(kind: str, value: str) -> DocumentReference:
     digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-    return client().collection(CONTACT_KEYS).document(digest)
+    return collection(Collections.CONTACT_KEYS).document(digest)
 
 
 def find_by_phone(phone: str) -> tuple[str, dict[str, Any]] | None:

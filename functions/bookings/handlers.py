@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 logger = get_logger("bookings")
 events = Publisher("bookings")
 BATCH = 200
-REMINDERS_SENT = "reminders_sent"
 
 
 # ------------------------------------------------------------ completion
@@ -133,7 +132,7 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
         if kind is None:
             continue
         start_key = int(data["start_at"].timestamp())
-        marker = client().collection(REMINDERS_SENT).document(f"{doc.id}:{kind}:{start_key}")
+        marker = collection(Collections.REMINDERS_SENT).document(f"{doc.id}:{kind}:{start_key}")
         batch = client().batch()
         batch.create(marker, {"at": now, "expires_at": data["end_at"] + timedelta(days=30)})
         staged = events.stage(

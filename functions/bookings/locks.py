@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.firestore import client
+from shared.firestore import Collections, client, collection
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch
 
-LOCKS = "booking_locks"
-SEATS = "booking_seats"
 BUCKET_SECONDS = 300
 ACTIVE_STATUSES = ("pending_payment", "confirmed")
 
@@ -61,11 +59,11 @@ def group_of(service_id: str, staff_id: str, start: datetime) -> str:
 
 
 def _lock_ref(lock_id: str) -> DocumentReference:
-    return client().collection(LOCKS).document(lock_id)
+    return collection(Collections.BOOKING_LOCKS).document(lock_id)
 
 
 def _seat_ref(seat_id: str) -> DocumentReference:
-    return client().collection(SEATS).document(seat_id)
+    return collection(Collections.BOOKING_SEATS).document(seat_id)
 
 
 def add_lock_creates(
@@ -125,7 +123,7 @@ def cleared_stale_locks(lock_ids: Iterable[str], now: datetime) -> set[str]:
     holder_ids = {str((s.to_dict() or {}).get("booking_id")) for s in snapshots}
     holders = {
         h.id: (h.to_dict() if h.exists else None)
-        for h in db.get_all([db.collection("bookings").document(i) for i in holder_ids])
+        for h in db.get_all([collection(Collections.BOOKINGS).document(i) for i in holder_ids])
     }
     cleared: set[str] = set()
     for snapshot in snapshots:

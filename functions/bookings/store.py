@@ -149,7 +149,7 @@ def bookings_between(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    query = collection(Collections.BOOKINGS)
+    query: Any = collection(Collections.BOOKINGS)  # a collection, then a Query
     if status:
         query = query.where(filter=field_filter("status", "==", status))
     if staff_id:

@@ -23,7 +23,7 @@ from shared.auth import StaffUser, require_role
 from shared.config import get_settings
 from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
-from shared.firestore import InvalidCursor, client, field_filter, paginate
+from shared.firestore import Collections, InvalidCursor, collection, field_filter, paginate
 from shared.values import normalise_phone
 
 staff_only = require_role("staff", "admin")
@@ -116,8 +116,8 @@ def _conversation_out(data: dict[str, Any]) -> ConversationOut:
 def list_conversations(
     limit: int = Query(default=30, ge=1, le=100), cursor: str | None = None
 ) -> ConversationPage:
-    query = (
-        client().collection(store.CONVERSATIONS).order_by("last_message_at", direction="DESCENDING")
+    query = collection(Collections.WA_CONVERSATIONS).order_by(
+        "last_message_at", direction="DESCENDING"
     )
     try:
         page = paginate(query, limit, cursor)
@@ -134,8 +134,7 @@ def list_messages(
     phone: str, limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None
 ) -> MessagePage:
     query = (
-        client()
-        .collection(store.MESSAGES)
+        collection(Collections.WA_MESSAGES)
         .where(filter=field_filter("phone", "==", _phone(phone)))
         .order_by("created_at", direction="DESCENDING")
     )
@@ -242,7 +241,7 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")
 def mark_read(phone: str) -> None:
-    ref = client().collection(store.CONVERSATIONS).document(_phone(phone))
+    ref = collection(Collections.WA_CONVERSATIONS).document(_phone(phone))
     if not ref.get().exists:
         raise NotFound("no conversation with this number")
     ref.update({"unread_count": 0})

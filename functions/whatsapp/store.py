@@ -12,13 +12,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.whatsapp.messages import WINDOW, status_moves_forward
-from shared.firestore import client, create_if_absent, field_filter, run_transaction
+from shared.firestore import (
+    Collections,
+    collection,
+    create_if_absent,
+    field_filter,
+    run_transaction,
+)
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Transaction, WriteBatch
-
-CONVERSATIONS = "wa_conversations"
-MESSAGES = "wa_messages"
 
 
 def outbound_id(dedupe_key: str) -> str:
@@ -27,15 +30,15 @@ def outbound_id(dedupe_key: str) -> str:
 
 def record_outbound(message_id: str, data: dict[str, Any]) -> bool:
     """Store an outbound message (or skip, or failure); False if already recorded."""
-    return create_if_absent(client().collection(MESSAGES).document(message_id), data)
+    return create_if_absent(collection(Collections.WA_MESSAGES).document(message_id), data)
 
 
 def inbound_ref(provider: str, message_id: str) -> Any:
     """`in-<MessageSid>` for Twilio (ids are plain); hashed for others (a wamid may hold "/")."""
     if provider == "twilio":
-        return client().collection(MESSAGES).document(f"in-{message_id}")
+        return collection(Collections.WA_MESSAGES).document(f"in-{message_id}")
     digest = hashlib.sha256(message_id.encode()).hexdigest()[:32]
-    return client().collection(MESSAGES).document(f"in-{provider}-{digest}")
+    return collection(Collections.WA_MESSAGES).document(f"in-{provider}-{digest}")
 
 
 def add_inbound(
@@ -63,7 +66,7 @@ def add_inbound(
         },
     )
     batch.set(
-        client().collection(CONVERSATIONS).document(phone),
+        collection(Collections.WA_CONVERSATIONS).document(phone),
         {
             "phone": phone,
             "contact_id": contact_id,
@@ -78,7 +81,7 @@ def add_inbound(
 
 
 def last_inbound_at(phone: str) -> datetime | None:
-    snapshot = client().collection(CONVERSATIONS).document(phone).get()
+    snapshot = collection(Collections.WA_CONVERSATIONS).document(phone).get()
     value = (snapshot.to_dict() or {}).get("last_inbound_at") if snapshot.exists else None
     return value if isinstance(value, datetime) else None
 
@@ -86,8 +89,7 @@ def last_inbound_at(phone: str) -> datetime | None:
 def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -> bool:
     """Move the message its provider calls `sid` to `status`, unless it is already further on."""
     query = (
-        client()
-        .collection(MESSAGES)
+        collection(Collections.WA_MESSAGES)
         .where(filter=field_filter("provider_message_id", "==", sid))
         .limit(1)
     )
@@ -111,7 +113,7 @@ def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -
 
 def touch_conversation(phone: str, now: datetime, preview: str) -> None:
     """An outbound message moves the conversation up the inbox (without opening the window)."""
-    client().collection(CONVERSATIONS).document(phone).set(
+    collection(Collections.WA_CONVERSATIONS).document(phone).set(
         {"phone": phone, "last_message_at": now, "last_message_preview": preview[:120]},
         merge=True,
     )

@@ -86,3 +86,47 @@ def test_declared_indexes_are_well_formed() -> None:
     for index in indexes["indexes"]:
         assert len(index["fields"]) >= 2
         assert all(f["order"] in ("ASCENDING", "DESCENDING") for f in index["fields"])
+
+
+SOURCE_ROOTS = ("functions", "shared", "devstack")
+
+
+def _source_files() -> list[Path]:
+    return [path for root in SOURCE_ROOTS for path in sorted((ROOT / root).rglob("*.py"))]
+
+
+def test_collections_are_named_only_in_shared_firestore() -> None:
+    """Every collection is a `Collections` member: no `.collection("...")`
+    with a string, and no module constant spelling a collection's name."""
+    from shared.firestore import Collections
+
+    names = {member.value for member in Collections}
+    offences = []
+    for path in _source_files():
+        if path == ROOT / "shared" / "firestore.py":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called in ("collection", "document") and node.args:
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant | ast.JoinedStr) and called == "collection":
+                        offences.append(f"{where} names a collection with a string")
+                    elif (
+                        isinstance(first, ast.Constant)
+                        and isinstance(first.value, str)
+                        and first.value.split("/")[0] in names
+                        and "/" in first.value
+                    ):
+                        offences.append(f"{where} spells a document path {first.value!r}")
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value in names
+                and node.col_offset == 0
+            ):
+                offences.append(f"{where} defines {node.value.value!r} outside Collections")
+    assert offences == []
