@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, status
 
@@ -29,7 +28,7 @@ from functions.bookings.models import (
 )
 from shared.auth import StaffUser, require_role
 from shared.errors import Invalid, NotFound
-from shared.firestore import Collections, InvalidCursor, collection
+from shared.firestore import InvalidCursor
 
 staff_only = require_role("staff", "admin")
 admin_only = require_role("admin")
@@ -45,7 +44,7 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------- services
 @admin.get("/services", summary="Every service, active or not")
 def list_services() -> list[ServiceOut]:
-    return [ServiceOut(id=i, **doc) for i, doc in store.all_documents(Collections.SERVICES)]
+    return [ServiceOut(id=i, **doc) for i, doc in store.all_services()]
 
 
 def _check_staff_exist(staff_ids: list[str]) -> None:
@@ -59,7 +58,7 @@ def _check_staff_exist(staff_ids: list[str]) -> None:
 def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> ServiceOut:
     _check_staff_exist(body.staff_ids)
     service_id = _slug(body.name)
-    collection(Collections.SERVICES).document(service_id).create(body.model_dump())
+    store.create_service(service_id, body.model_dump())
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -70,8 +69,7 @@ def update_service(
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     _check_staff_exist(body.staff_ids)
-    collection(Collections.SERVICES).document(service_id).set(body.model_dump())
-    store.forget_cached(Collections.SERVICES, service_id)
+    store.replace_service(service_id, body.model_dump())
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -83,35 +81,28 @@ def update_service(
 def retire_service(service_id: str, _: StaffUser = Depends(admin_only)) -> None:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
-    collection(Collections.SERVICES).document(service_id).update({"active": False})
-    store.forget_cached(Collections.SERVICES, service_id)
+    store.retire_service(service_id)
 
 
 # ------------------------------------------------------------------- staff
-def _staff_document(body: StaffIn) -> dict[str, Any]:
-    data = body.model_dump(mode="json")
-    return data
-
-
 @admin.get("/staff", summary="Every staff member with hours and overrides")
 def list_staff() -> list[StaffOut]:
-    return [StaffOut(id=i, **doc) for i, doc in store.all_documents(Collections.STAFF)]
+    return [StaffOut(id=i, **doc) for i, doc in store.all_staff()]
 
 
 @admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
 def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
     staff_id = _slug(body.name)
-    collection(Collections.STAFF).document(staff_id).create(_staff_document(body))
-    return StaffOut(id=staff_id, **_staff_document(body))
+    store.create_staff(staff_id, body.model_dump(mode="json"))
+    return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
 @admin.put("/staff/{staff_id}", summary="Replace a staff member's details, hours and overrides")
 def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
     if not store.get_staff([staff_id]):
         raise NotFound("no such staff member")
-    collection(Collections.STAFF).document(staff_id).set(_staff_document(body))
-    store.forget_cached(Collections.STAFF, staff_id)
-    return StaffOut(id=staff_id, **_staff_document(body))
+    store.replace_staff(staff_id, body.model_dump(mode="json"))
+    return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
 @admin.put(
@@ -127,9 +118,8 @@ def set_override(staff_id: str, day: str, body: DateOverride) -> StaffOut:
     overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
     overrides.append(body.model_dump(mode="json"))
     staff = StaffIn(**(doc | {"overrides": sorted(overrides, key=lambda o: str(o["date"]))}))
-    collection(Collections.STAFF).document(staff_id).set(_staff_document(staff))
-    store.forget_cached(Collections.STAFF, staff_id)
-    return StaffOut(id=staff_id, **_staff_document(staff))
+    store.replace_staff(staff_id, staff.model_dump(mode="json"))
+    return StaffOut(id=staff_id, **staff.model_dump(mode="json"))
 
 
 @admin.delete(
@@ -142,8 +132,7 @@ def delete_override(staff_id: str, day: str) -> None:
     if doc is None:
         raise NotFound("no such staff member")
     overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
-    collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
-    store.forget_cached(Collections.STAFF, staff_id)
+    store.set_staff_overrides(staff_id, overrides)
 
 
 # ---------------------------------------------------------------- bookings

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.bookings import store
 from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
-from shared.firestore import Collections, collection
 from shared.idempotency import idempotent
 
 
@@ -43,7 +43,7 @@ def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
         consent=consent,
         locale=data.get("locale"),
     )
-    collection(Collections.BOOKINGS).document(data["booking_id"]).update({"contact_id": contact_id})
+    store.set_contact(data["booking_id"], contact_id)
     return {"contact_id": contact_id}
 
 

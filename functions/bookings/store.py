@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from functions.bookings import rules
 from functions.bookings.availability import BookedTime
 from functions.bookings.models import BookingOut, BookingStatus
-from shared.firestore import Collections, Page, client, collection, field_filter, paginate
+from shared.firestore import (
+    Collections,
+    Page,
+    client,
+    collection,
+    field_filter,
+    paginate,
+    run_transaction,
+)
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Transaction, WriteBatch
+
+R = TypeVar("R")
 
 # Services and staff change rarely and every slot lookup and booking reads
 # them; a short per-process cache saves a round trip on the hot path.
@@ -68,8 +81,46 @@ def active_services() -> list[tuple[str, dict[str, Any]]]:
     return [(doc.id, doc.to_dict() or {}) for doc in query.stream()]
 
 
-def all_documents(collection_name: Collections) -> list[tuple[str, dict[str, Any]]]:
+def _all_documents(collection_name: Collections) -> list[tuple[str, dict[str, Any]]]:
     return [(doc.id, doc.to_dict() or {}) for doc in collection(collection_name).stream()]
+
+
+def all_services() -> list[tuple[str, dict[str, Any]]]:
+    return _all_documents(Collections.SERVICES)
+
+
+def all_staff() -> list[tuple[str, dict[str, Any]]]:
+    return _all_documents(Collections.STAFF)
+
+
+# Writes of the catalogue drop this process's cached copy; other processes
+# see the change within CATALOGUE_TTL_SECONDS.
+def create_service(service_id: str, data: dict[str, Any]) -> None:
+    collection(Collections.SERVICES).document(service_id).create(data)
+
+
+def replace_service(service_id: str, data: dict[str, Any]) -> None:
+    collection(Collections.SERVICES).document(service_id).set(data)
+    forget_cached(Collections.SERVICES, service_id)
+
+
+def retire_service(service_id: str) -> None:
+    collection(Collections.SERVICES).document(service_id).update({"active": False})
+    forget_cached(Collections.SERVICES, service_id)
+
+
+def create_staff(staff_id: str, data: dict[str, Any]) -> None:
+    collection(Collections.STAFF).document(staff_id).create(data)
+
+
+def replace_staff(staff_id: str, data: dict[str, Any]) -> None:
+    collection(Collections.STAFF).document(staff_id).set(data)
+    forget_cached(Collections.STAFF, staff_id)
+
+
+def set_staff_overrides(staff_id: str, overrides: list[dict[str, Any]]) -> None:
+    collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
+    forget_cached(Collections.STAFF, staff_id)
 
 
 def get_booking(booking_id: str) -> dict[str, Any] | None:
@@ -160,3 +211,90 @@ def bookings_between(
         .order_by("start_at")
     )
     return paginate(query, limit, cursor)
+
+
+# ------------------------------------------------------------ scheduled work
+def ended_confirmed_ids(now: datetime, limit: int) -> list[str]:
+    """Confirmed bookings whose end has passed, earliest first."""
+    query = (
+        collection(Collections.BOOKINGS)
+        .where(filter=field_filter("status", "==", "confirmed"))
+        .where(filter=field_filter("end_at", "<=", now))
+        .order_by("end_at")
+        .limit(limit)
+    )
+    return [doc.id for doc in query.stream()]
+
+
+def expired_hold_ids(now: datetime, limit: int) -> list[str]:
+    query = (
+        collection(Collections.BOOKINGS)
+        .where(filter=field_filter("status", "==", "pending_payment"))
+        .where(filter=field_filter("hold_expires_at", "<=", now))
+        .limit(limit)
+    )
+    return [doc.id for doc in query.stream()]
+
+
+def confirmed_starting_between(
+    after: datetime, until: datetime
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Confirmed bookings starting in (after, until], in start order."""
+    query = (
+        collection(Collections.BOOKINGS)
+        .where(filter=field_filter("status", "==", "confirmed"))
+        .where(filter=field_filter("start_at", ">", after))
+        .where(filter=field_filter("start_at", "<=", until))
+        .order_by("start_at")
+    )
+    for doc in query.stream():
+        yield doc.id, doc.to_dict() or {}
+
+
+def mark_reminder_sent(
+    marker_id: str, now: datetime, expires_at: datetime, stage: Callable[[WriteBatch], R]
+) -> R | None:
+    """Create the reminder's marker and `stage` its event in one atomic batch;
+    None (nothing written) when the marker exists: the reminder went already."""
+    from google.api_core.exceptions import AlreadyExists, Conflict
+
+    batch = client().batch()
+    batch.create(
+        collection(Collections.REMINDERS_SENT).document(marker_id),
+        {"at": now, "expires_at": expires_at},
+    )
+    staged = stage(batch)
+    try:
+        batch.commit()
+    except (AlreadyExists, Conflict):
+        return None
+    return staged
+
+
+# ------------------------------------------------------------ transitions
+def transition(
+    booking_id: str,
+    decide: Callable[[dict[str, Any] | None], dict[str, Any] | None],
+    stage: Callable[[Transaction, dict[str, Any]], R],
+) -> tuple[dict[str, Any], R] | None:
+    """In one transaction: read the booking (None if there is none), let
+    `decide` give the changes (None: leave it; it may raise to refuse),
+    apply them and `stage` the event of the updated booking. Returns the
+    updated booking and what `stage` returned, or None if nothing changed."""
+    ref = collection(Collections.BOOKINGS).document(booking_id)
+
+    def work(transaction: Transaction) -> tuple[dict[str, Any], R] | None:
+        snapshot = ref.get(transaction=transaction)
+        data = (snapshot.to_dict() or {}) if snapshot.exists else None
+        changes = decide(data)
+        if changes is None or data is None:
+            return None
+        transaction.update(ref, changes)
+        data.update(changes)
+        return data, stage(transaction, data)
+
+    return run_transaction(work)
+
+
+def set_contact(booking_id: str, contact_id: str) -> None:
+    collection(Collections.BOOKINGS).document(booking_id).update({"contact_id": contact_id})

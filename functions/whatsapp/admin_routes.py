@@ -23,7 +23,7 @@ from shared.auth import StaffUser, require_role
 from shared.config import get_settings
 from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
-from shared.firestore import Collections, InvalidCursor, collection, field_filter, paginate
+from shared.firestore import InvalidCursor
 from shared.values import normalise_phone
 
 staff_only = require_role("staff", "admin")
@@ -116,11 +116,8 @@ def _conversation_out(data: dict[str, Any]) -> ConversationOut:
 def list_conversations(
     limit: int = Query(default=30, ge=1, le=100), cursor: str | None = None
 ) -> ConversationPage:
-    query = collection(Collections.WA_CONVERSATIONS).order_by(
-        "last_message_at", direction="DESCENDING"
-    )
     try:
-        page = paginate(query, limit, cursor)
+        page = store.conversations(limit, cursor)
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return ConversationPage(
@@ -133,13 +130,8 @@ def list_conversations(
 def list_messages(
     phone: str, limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None
 ) -> MessagePage:
-    query = (
-        collection(Collections.WA_MESSAGES)
-        .where(filter=field_filter("phone", "==", _phone(phone)))
-        .order_by("created_at", direction="DESCENDING")
-    )
     try:
-        page = paginate(query, limit, cursor)
+        page = store.messages_of(_phone(phone), limit, cursor)
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return MessagePage(
@@ -241,7 +233,5 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")
 def mark_read(phone: str) -> None:
-    ref = collection(Collections.WA_CONVERSATIONS).document(_phone(phone))
-    if not ref.get().exists:
+    if not store.mark_read(_phone(phone)):
         raise NotFound("no conversation with this number")
-    ref.update({"unread_count": 0})

@@ -17,7 +17,6 @@ from functions.whatsapp.messages import keyword, keyword_reply
 from shared import clock
 from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
-from shared.firestore import Collections, collection
 from shared.values import normalise_phone
 
 if TYPE_CHECKING:
@@ -82,9 +81,7 @@ def receive(message: InboundMessage, *, phone_field: str = "From") -> Received:
             duplicate = True  # the provider retried a webhook we already took
             return
         if word is not None:
-            contact = collection(Collections.CONTACTS).document(contact_id)
-            locale = (contact.get(transaction=transaction).to_dict() or {}).get("locale")
-            reply = keyword_reply(word, locale if isinstance(locale, str) else None)
+            reply = keyword_reply(word, store.contact_locale(transaction, contact_id))
         store.add_inbound(
             transaction,
             message.provider,

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 from functions.whatsapp.messages import WINDOW, status_moves_forward
 from shared.firestore import (
     Collections,
+    Page,
     collection,
     create_if_absent,
     field_filter,
+    paginate,
     run_transaction,
 )
 
@@ -117,3 +119,39 @@ def touch_conversation(phone: str, now: datetime, preview: str) -> None:
         {"phone": phone, "last_message_at": now, "last_message_preview": preview[:120]},
         merge=True,
     )
+
+
+def conversations(limit: int, cursor: str | None) -> Page:
+    """A page of conversations, most recent first (InvalidCursor for a bad cursor)."""
+    query = collection(Collections.WA_CONVERSATIONS).order_by(
+        "last_message_at", direction="DESCENDING"
+    )
+    return paginate(query, limit, cursor)
+
+
+def messages_of(phone: str, limit: int, cursor: str | None) -> Page:
+    """A page of one conversation's messages, newest first."""
+    query = (
+        collection(Collections.WA_MESSAGES)
+        .where(filter=field_filter("phone", "==", phone))
+        .order_by("created_at", direction="DESCENDING")
+    )
+    return paginate(query, limit, cursor)
+
+
+def mark_read(phone: str) -> bool:
+    """Zero the conversation's unread count; False when there is no such conversation."""
+    from google.api_core.exceptions import NotFound
+
+    try:
+        collection(Collections.WA_CONVERSATIONS).document(phone).update({"unread_count": 0})
+    except NotFound:
+        return False
+    return True
+
+
+def contact_locale(transaction: Transaction, contact_id: str) -> str | None:
+    """The contact's language (for the STOP / START reply), read in `transaction`."""
+    snapshot = collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
+    locale = (snapshot.to_dict() or {}).get("locale")
+    return locale if isinstance(locale, str) else None

@@ -130,3 +130,50 @@ def test_collections_are_named_only_in_shared_firestore() -> None:
             ):
                 offences.append(f"{where} defines {node.value.value!r} outside Collections")
     assert offences == []
+
+
+ENTRY_MODULES = ("routes.py", "handlers.py", "consumers.py", "app.py", "schedules.py")
+DATABASE_NAMES = {"client", "collection", "Collections", "run_transaction", "paginate"}
+
+
+def _is_entry_module(path: Path) -> bool:
+    """HTTP routes, Lambda handlers, consumers and webhooks: the outer layer."""
+    name = path.name
+    return name in ENTRY_MODULES or name.endswith(("_routes.py", "_app.py", "webhooks.py"))
+
+
+def _type_only_imports(tree: ast.Module) -> set[ast.AST]:
+    """Imports under `if TYPE_CHECKING:` (annotations, not database access)."""
+    return {
+        inner
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+
+
+def test_routes_and_handlers_reach_firestore_only_through_a_store() -> None:
+    """Routes, handlers, consumers and webhooks call their capability's
+    store; only stores (and shared/) touch the Firestore client."""
+    offences = []
+    for capability in CAPABILITIES:
+        for path in sorted((FUNCTIONS / capability).rglob("*.py")):
+            if not _is_entry_module(path):
+                continue
+            tree = ast.parse(path.read_text(), filename=str(path))
+            typing_only = _type_only_imports(tree)
+            for node in ast.walk(tree):
+                where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+                if isinstance(node, ast.ImportFrom) and node.module == "shared.firestore":
+                    used = {alias.name for alias in node.names} & DATABASE_NAMES
+                    if used:
+                        offences.append(f"{where} imports {sorted(used)}")
+                elif isinstance(node, ast.Import | ast.ImportFrom) and node not in typing_only:
+                    modules = (
+                        [node.module or ""]
+                        if isinstance(node, ast.ImportFrom)
+                        else [alias.name for alias in node.names]
+                    )
+                    if any(module.startswith("google.cloud") for module in modules):
+                        offences.append(f"{where} imports {modules}")
+    assert offences == []
