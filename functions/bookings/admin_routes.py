@@ -44,7 +44,7 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------- services
 @admin.get("/services", summary="Every service, active or not")
 def list_services() -> list[ServiceOut]:
-    return [ServiceOut(id=i, **doc) for i, doc in store.all_services()]
+    return [ServiceOut(id=i, **doc.model_dump()) for i, doc in store.all_services()]
 
 
 def _check_staff_exist(staff_ids: list[str]) -> None:
@@ -58,7 +58,7 @@ def _check_staff_exist(staff_ids: list[str]) -> None:
 def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> ServiceOut:
     _check_staff_exist(body.staff_ids)
     service_id = _slug(body.name)
-    store.create_service(service_id, body.model_dump())
+    store.create_service(service_id, body)
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -69,7 +69,7 @@ def update_service(
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     _check_staff_exist(body.staff_ids)
-    store.replace_service(service_id, body.model_dump())
+    store.replace_service(service_id, body)
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -87,13 +87,13 @@ def retire_service(service_id: str, _: StaffUser = Depends(admin_only)) -> None:
 # ------------------------------------------------------------------- staff
 @admin.get("/staff", summary="Every staff member with hours and overrides")
 def list_staff() -> list[StaffOut]:
-    return [StaffOut(id=i, **doc) for i, doc in store.all_staff()]
+    return [StaffOut(id=i, **doc.model_dump(mode="json")) for i, doc in store.all_staff()]
 
 
 @admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
 def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
     staff_id = _slug(body.name)
-    store.create_staff(staff_id, body.model_dump(mode="json"))
+    store.create_staff(staff_id, body)
     return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
@@ -101,7 +101,7 @@ def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
 def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
     if not store.get_staff([staff_id]):
         raise NotFound("no such staff member")
-    store.replace_staff(staff_id, body.model_dump(mode="json"))
+    store.replace_staff(staff_id, body)
     return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
@@ -115,10 +115,11 @@ def set_override(staff_id: str, day: str, body: DateOverride) -> StaffOut:
         raise NotFound("no such staff member")
     if body.date.isoformat() != day:
         raise Invalid.field("date", "must match the date in the path")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
-    overrides.append(body.model_dump(mode="json"))
-    staff = StaffIn(**(doc | {"overrides": sorted(overrides, key=lambda o: str(o["date"]))}))
-    store.replace_staff(staff_id, staff.model_dump(mode="json"))
+    overrides = [o for o in doc.overrides if o.date.isoformat() != day] + [body]
+    staff = StaffIn.model_validate(
+        doc.model_dump() | {"overrides": sorted(overrides, key=lambda o: o.date)}
+    )
+    store.replace_staff(staff_id, staff)
     return StaffOut(id=staff_id, **staff.model_dump(mode="json"))
 
 
@@ -131,7 +132,7 @@ def delete_override(staff_id: str, day: str) -> None:
     doc = store.get_staff([staff_id]).get(staff_id)
     if doc is None:
         raise NotFound("no such staff member")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
+    overrides = [o for o in doc.overrides if o.date.isoformat() != day]
     store.set_staff_overrides(staff_id, overrides)
 
 

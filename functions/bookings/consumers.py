@@ -62,9 +62,12 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     from shared.providers import Attachment, OutboundMessage, email_provider
 
     data = event.data
-    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"]) or {}
+    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"])
     emails = booking_emails(
-        event.detail_type, data, manage_url=data.get("manage_url"), staff_email=staff.get("email")
+        event.detail_type,
+        data,
+        manage_url=data.get("manage_url"),
+        staff_email=staff.email if staff else None,
     )
     provider = email_provider()
     sent = []

@@ -87,13 +87,18 @@ class PriceIn(Money):
     )
 
 
-class ServiceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class StoredService(BaseModel):
+    """A service as stored in `services/<id>` and as every read returns it.
+
+    Its defaults are the only ones: what staff send (`ServiceIn`) inherits
+    them, and no read falls back to its own."""
+
+    model_config = ConfigDict(extra="ignore")
 
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=2000)
     duration_minutes: Minutes5 = Field(ge=5, le=720)
-    price: PriceIn
+    price: Money
     buffer_before_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     buffer_after_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     minimum_notice_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
@@ -103,6 +108,12 @@ class ServiceIn(BaseModel):
     prepayment_required: bool = False
     active: bool = True
     staff_ids: list[DocumentId] = Field(min_length=1, max_length=50)
+
+
+class ServiceIn(StoredService):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    price: PriceIn
 
 
 class ServiceOut(ServiceIn):
@@ -155,15 +166,25 @@ class DateOverride(BaseModel):
     note: str = Field(default="", max_length=200)
 
 
-class StaffIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class StoredStaff(BaseModel):
+    """A staff member as stored in `staff/<id>` and as every read returns it
+    (the time zone was checked when written; reading it again is not)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     name: str = Field(min_length=1, max_length=120)
-    email: EmailAddress | None = None
-    time_zone: TimeZoneName
+    email: str | None = None
+    time_zone: str
     weekly_hours: dict[Weekday, DayHours] = Field(default_factory=dict)
     overrides: list[DateOverride] = Field(default_factory=list, max_length=1000)
     active: bool = True
+
+
+class StaffIn(StoredStaff):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailAddress | None = None
+    time_zone: TimeZoneName
 
     @model_validator(mode="after")
     def _unique_override_dates(self) -> StaffIn:

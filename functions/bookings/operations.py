@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 from functions.bookings import locks, rules, store
 from functions.bookings.availability import why_not_bookable
 from functions.bookings.locks import Claim, SlotTaken
-from functions.bookings.models import BookingCreate, StaffBookingCreate
+from functions.bookings.models import (
+    BookingCreate,
+    StaffBookingCreate,
+    StoredService,
+    StoredStaff,
+)
 from shared import clock
 from shared.config import get_settings
 from shared.errors import Conflict, Invalid, NotFound
@@ -49,9 +54,9 @@ def _aware(value: datetime, field: str) -> datetime:
 
 def load_service(
     service_id: str, *, for_staff: bool = False, location: str = "body"
-) -> dict[str, Any]:
+) -> StoredService:
     service = store.get_service(service_id)
-    if service is None or (not service.get("active", False) and not for_staff):
+    if service is None or (not service.active and not for_staff):
         raise Invalid.field("service_id", "no bookable service has this id", location)
     return service
 
@@ -78,25 +83,21 @@ def event_detail(booking_id: str, data: dict[str, Any], **extra: Any) -> dict[st
     }
 
 
-def _eligible_staff(
-    service: dict[str, Any], wanted: str | None
-) -> list[tuple[str, dict[str, Any]]]:
-    staff_ids = list(service.get("staff_ids", []))
+def _eligible_staff(service: StoredService, wanted: str | None) -> list[tuple[str, StoredStaff]]:
+    staff_ids = list(service.staff_ids)
     if wanted is not None:
         if wanted not in staff_ids:
             raise Invalid.field("staff_id", "this staff member does not perform this service")
         staff_ids = [wanted]
     found = store.get_staff(staff_ids)
-    return [
-        (sid, found[sid]) for sid in staff_ids if sid in found and found[sid].get("active", True)
-    ]
+    return [(sid, found[sid]) for sid in staff_ids if sid in found and found[sid].active]
 
 
 def _claim_and_write(
     booking_id: str,
     staff_id: str,
     service_id: str,
-    service: dict[str, Any],
+    service: StoredService,
     start: datetime,
     end: datetime,
     write: Any,
@@ -113,10 +114,10 @@ def _claim_and_write(
     from google.api_core.exceptions import AlreadyExists
     from google.api_core.exceptions import Conflict as GrpcConflict
 
-    before = timedelta(minutes=service.get("buffer_before_minutes", 0))
-    after = timedelta(minutes=service.get("buffer_after_minutes", 0))
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
     lock_ids = locks.span_lock_ids(staff_id, start, end, before, after)
-    seats = int(service.get("seats", 1))
+    seats = service.seats
     group = locks.group_of(service_id, staff_id, start) if seats > 1 else None
     expires = end + after + LOCK_TTL
     for attempt in range(4):
@@ -151,12 +152,12 @@ def _claim_and_write(
 
 
 def _staff_with_stale_locks_cleared(
-    staff_ids: list[str], service: dict[str, Any], start: datetime, end: datetime
+    staff_ids: list[str], service: StoredService, start: datetime, end: datetime
 ) -> list[str]:
     """Clear stale locks in these staff members' spans (one look at all their
     locks and holders); the members who had some, worth another try."""
-    before = timedelta(minutes=service.get("buffer_before_minutes", 0))
-    after = timedelta(minutes=service.get("buffer_after_minutes", 0))
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
     owner = {
         lock_id: staff_id
         for staff_id in staff_ids
@@ -195,11 +196,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
 
     booking_id = uuid.uuid4().hex
     token, token_hash = rules.new_manage_token()
-    status = (
-        "pending_payment"
-        if service.get("prepayment_required") and not staff_request
-        else "confirmed"
-    )
+    status = "pending_payment" if service.prepayment_required and not staff_request else "confirmed"
     consent = None
     if request.whatsapp_opt_in:
         consent = {
@@ -215,7 +212,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
     # clients wanting the same start thus move on to the next staff member
     # at once, and a taken slot costs two reads, not two per staff member.
     def attempts() -> Iterator[tuple[bool, str]]:
-        if int(service.get("seats", 1)) > 1 or len(bookable) == 1:
+        if service.seats > 1 or len(bookable) == 1:
             yield from ((True, staff_id) for staff_id in bookable)
             return
         yield from ((False, staff_id) for staff_id in bookable)
@@ -225,18 +222,15 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
     for clear_stale, staff_id in attempts():
         data: dict[str, Any] = {
             "service_id": request.service_id,
-            "service_name": service["name"],
+            "service_name": service.name,
             "staff_id": staff_id,
             "status": status,
             "start_at": start,
             "end_at": end,
-            "buffer_before_minutes": service.get("buffer_before_minutes", 0),
-            "buffer_after_minutes": service.get("buffer_after_minutes", 0),
+            "buffer_before_minutes": service.buffer_before_minutes,
+            "buffer_after_minutes": service.buffer_after_minutes,
             **rules.busy_span(
-                start,
-                end,
-                service.get("buffer_before_minutes", 0),
-                service.get("buffer_after_minutes", 0),
+                start, end, service.buffer_before_minutes, service.buffer_after_minutes
             ),
             "tz": request.tz,
             "locale": request.locale,
@@ -254,7 +248,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             "booked_at": now,
             "created_by": created_by,
             "sequence": 0,
-            "price": service.get("price"),
+            "price": service.price.model_dump(),
         }
         if status == "pending_payment":
             data["hold_expires_at"] = rules.hold_expiry(now)
@@ -305,8 +299,10 @@ def get_for_client(booking_id: str, token: str | None) -> dict[str, Any]:
 
 
 def minimum_notice(data: dict[str, Any]) -> timedelta:
-    service = store.get_service(data["service_id"]) or {}
-    return timedelta(minutes=service.get("minimum_notice_minutes", 0))
+    service = store.get_service(data["service_id"])
+    if service is None:  # a booking of a service since deleted: its default
+        return timedelta(minutes=StoredService.model_fields["minimum_notice_minutes"].default)
+    return timedelta(minutes=service.minimum_notice_minutes)
 
 
 def reschedule(
@@ -401,14 +397,14 @@ def reschedule(
         locks.add_seat_delete(release, old_seat)
     release.commit()
     if old_seat:
-        _release_group_locks_if_empty(data, service)
+        _release_group_locks_if_empty(data, service.seats)
     events.flush(staged)
     return updated
 
 
-def _release_group_locks_if_empty(data: dict[str, Any], service: dict[str, Any]) -> None:
+def _release_group_locks_if_empty(data: dict[str, Any], seats: int) -> None:
     group = locks.group_of(data["service_id"], data["staff_id"], data["start_at"])
-    if not locks.group_has_other_seats(group, int(service.get("seats", 1)), None):
+    if not locks.group_has_other_seats(group, seats, None):
         locks.clear_stale_locks(data.get("lock_ids", []), clock.now())
 
 
@@ -466,8 +462,8 @@ def _free_time(data: dict[str, Any]) -> None:
     if data.get("seat_id"):
         locks.add_seat_delete(batch, data["seat_id"])
         batch.commit()
-        service = store.get_service(data["service_id"]) or {}
-        _release_group_locks_if_empty(data, service)
+        service = store.get_service(data["service_id"])
+        _release_group_locks_if_empty(data, service.seats if service else 1)
         return
     locks.add_lock_deletes(batch, data.get("lock_ids", []))
     batch.commit()

@@ -28,22 +28,13 @@ from shared.errors import Invalid
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
 LONGEST_BOOKING = timedelta(days=1)  # longest service plus buffers, for range queries
+PUBLIC_SERVICE_FIELDS = set(PublicService.model_fields) - {"id"}
 
 
 @public.get("/services", summary="Active services clients can book")
 def list_services() -> list[PublicService]:
     return [
-        PublicService(
-            id=service_id,
-            name=doc["name"],
-            description=doc.get("description", ""),
-            duration_minutes=doc["duration_minutes"],
-            price=doc["price"],
-            seats=doc.get("seats", 1),
-            prepayment_required=doc.get("prepayment_required", False),
-            minimum_notice_minutes=doc.get("minimum_notice_minutes", 0),
-            booking_window_days=doc.get("booking_window_days", 60),
-        )
+        PublicService(id=service_id, **doc.model_dump(include=PUBLIC_SERVICE_FIELDS))
         for service_id, doc in store.active_services()
     ]
 
@@ -64,11 +55,9 @@ def list_slots(
     window_start = datetime.combine(from_, time(0), zone).astimezone(UTC)
     window_end = datetime.combine(to + timedelta(days=1), time(0), zone).astimezone(UTC)
     service = operations.load_service(service_id, location="query")
-    staff = store.get_staff(list(service.get("staff_ids", [])))
+    staff = store.get_staff(service.staff_ids)
     schedules = [
-        rules.staff_schedule(staff_id, doc)
-        for staff_id, doc in staff.items()
-        if doc.get("active", True)
+        rules.staff_schedule(staff_id, doc) for staff_id, doc in staff.items() if doc.active
     ]
     now = clock.now()
     booked = store.booked_times(

@@ -8,28 +8,31 @@ import hmac
 import re
 import secrets
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from functions.bookings.availability import BookedTime, ServiceRules, Span, StaffSchedule
+
+if TYPE_CHECKING:
+    from functions.bookings.models import HoursRange, StoredService, StoredStaff
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 HOLD_MINUTES = 15
 DEFAULT_REMINDERS = "24h,2h"
 
 
-def service_rules(service_id: str, doc: Mapping[str, Any]) -> ServiceRules:
+def service_rules(service_id: str, doc: StoredService) -> ServiceRules:
     return ServiceRules(
         service_id=service_id,
-        duration=timedelta(minutes=doc["duration_minutes"]),
-        buffer_before=timedelta(minutes=doc.get("buffer_before_minutes", 0)),
-        buffer_after=timedelta(minutes=doc.get("buffer_after_minutes", 0)),
-        slot_interval=timedelta(minutes=doc.get("slot_interval_minutes", 15)),
-        minimum_notice=timedelta(minutes=doc.get("minimum_notice_minutes", 0)),
-        booking_window=timedelta(days=doc.get("booking_window_days", 60)),
-        seats=doc.get("seats", 1),
+        duration=timedelta(minutes=doc.duration_minutes),
+        buffer_before=timedelta(minutes=doc.buffer_before_minutes),
+        buffer_after=timedelta(minutes=doc.buffer_after_minutes),
+        slot_interval=timedelta(minutes=doc.slot_interval_minutes),
+        minimum_notice=timedelta(minutes=doc.minimum_notice_minutes),
+        booking_window=timedelta(days=doc.booking_window_days),
+        seats=doc.seats,
     )
 
 
@@ -40,21 +43,15 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _ranges(ranges: Sequence[Mapping[str, str]]) -> list[tuple[time, time]]:
-    return [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
+def _ranges(ranges: Sequence[HoursRange]) -> list[tuple[time, time]]:
+    return [(_clock(r.start), _clock(r.end)) for r in ranges]
 
 
-def staff_schedule(staff_id: str, doc: Mapping[str, Any]) -> StaffSchedule:
-    weekly = {
-        WEEKDAY_INDEX[day]: _ranges(ranges)
-        for day, ranges in (doc.get("weekly_hours") or {}).items()
-    }
-    overrides = {
-        date.fromisoformat(str(o["date"])[:10]): _ranges(o.get("ranges", []))
-        for o in doc.get("overrides") or []
-    }
+def staff_schedule(staff_id: str, doc: StoredStaff) -> StaffSchedule:
+    weekly = {WEEKDAY_INDEX[day]: _ranges(ranges) for day, ranges in doc.weekly_hours.items()}
+    overrides = {o.date: _ranges(o.ranges) for o in doc.overrides}
     return StaffSchedule(
-        staff_id=staff_id, time_zone=doc["time_zone"], weekly_hours=weekly, overrides=overrides
+        staff_id=staff_id, time_zone=doc.time_zone, weekly_hours=weekly, overrides=overrides
     )
 
 

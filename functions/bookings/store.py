@@ -6,11 +6,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from functions.bookings import rules
 from functions.bookings.availability import BookedTime
-from functions.bookings.models import BookingOut, BookingStatus
+from functions.bookings.models import (
+    BookingOut,
+    BookingStatus,
+    DateOverride,
+    StoredService,
+    StoredStaff,
+)
 from shared.firestore import (
     Collections,
     Page,
@@ -27,27 +35,31 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 # Services and staff change rarely and every slot lookup and booking reads
-# them; a short per-process cache saves a round trip on the hot path.
+# them; a short per-process cache saves a round trip on the hot path. It
+# holds the typed documents, so a hit costs no validation either.
 CATALOGUE_TTL_SECONDS = 10.0
-_cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+Catalogued = TypeVar("Catalogued", StoredService, StoredStaff)
+_cache: dict[tuple[str, str], tuple[float, BaseModel | None]] = {}
 _cache_lock = threading.Lock()
 
 
-def _cached_get(collection_name: Collections, ids: list[str]) -> dict[str, dict[str, Any] | None]:
+def _cached_get(
+    collection_name: Collections, model: type[Catalogued], ids: list[str]
+) -> dict[str, Catalogued | None]:
     now = time.monotonic()
-    found: dict[str, dict[str, Any] | None] = {}
+    found: dict[str, Catalogued | None] = {}
     missing = []
     with _cache_lock:
         for doc_id in ids:
             hit = _cache.get((collection_name.value, doc_id))
             if hit and now - hit[0] < CATALOGUE_TTL_SECONDS:
-                found[doc_id] = hit[1]
+                found[doc_id] = cast("Catalogued | None", hit[1])
             else:
                 missing.append(doc_id)
     if missing:
         refs = [collection(collection_name).document(doc_id) for doc_id in missing]
         for snapshot in client().get_all(refs):
-            data = snapshot.to_dict() if snapshot.exists else None
+            data = model.model_validate(snapshot.to_dict()) if snapshot.exists else None
             found[snapshot.id] = data
             with _cache_lock:
                 _cache[(collection_name.value, snapshot.id)] = (now, data)
@@ -64,43 +76,51 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def get_service(service_id: str) -> dict[str, Any] | None:
-    return _cached_get(Collections.SERVICES, [service_id])[service_id]
+def get_service(service_id: str) -> StoredService | None:
+    return _cached_get(Collections.SERVICES, StoredService, [service_id])[service_id]
 
 
-def get_staff(staff_ids: list[str]) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in _cached_get(Collections.STAFF, staff_ids).items() if v is not None}
+def get_staff(staff_ids: list[str]) -> dict[str, StoredStaff]:
+    found = _cached_get(Collections.STAFF, StoredStaff, staff_ids)
+    return {k: v for k, v in found.items() if v is not None}
 
 
-def active_services() -> list[tuple[str, dict[str, Any]]]:
+def active_services() -> list[tuple[str, StoredService]]:
     query = (
         collection(Collections.SERVICES)
         .where(filter=field_filter("active", "==", True))
         .order_by("name")
     )
-    return [(doc.id, doc.to_dict() or {}) for doc in query.stream()]
+    return [(doc.id, StoredService.model_validate(doc.to_dict())) for doc in query.stream()]
 
 
-def _all_documents(collection_name: Collections) -> list[tuple[str, dict[str, Any]]]:
-    return [(doc.id, doc.to_dict() or {}) for doc in collection(collection_name).stream()]
+def all_services() -> list[tuple[str, StoredService]]:
+    documents = collection(Collections.SERVICES).stream()
+    return [(doc.id, StoredService.model_validate(doc.to_dict())) for doc in documents]
 
 
-def all_services() -> list[tuple[str, dict[str, Any]]]:
-    return _all_documents(Collections.SERVICES)
+def all_staff() -> list[tuple[str, StoredStaff]]:
+    documents = collection(Collections.STAFF).stream()
+    return [(doc.id, StoredStaff.model_validate(doc.to_dict())) for doc in documents]
 
 
-def all_staff() -> list[tuple[str, dict[str, Any]]]:
-    return _all_documents(Collections.STAFF)
+# How each is stored: a service as its fields, a staff member's dates as
+# ISO strings. Writes drop this process's cached copy; other processes see
+# the change within CATALOGUE_TTL_SECONDS.
+def _service_fields(service: StoredService) -> dict[str, Any]:
+    return service.model_dump()
 
 
-# Writes of the catalogue drop this process's cached copy; other processes
-# see the change within CATALOGUE_TTL_SECONDS.
-def create_service(service_id: str, data: dict[str, Any]) -> None:
-    collection(Collections.SERVICES).document(service_id).create(data)
+def _staff_fields(staff: StoredStaff) -> dict[str, Any]:
+    return staff.model_dump(mode="json")
 
 
-def replace_service(service_id: str, data: dict[str, Any]) -> None:
-    collection(Collections.SERVICES).document(service_id).set(data)
+def create_service(service_id: str, service: StoredService) -> None:
+    collection(Collections.SERVICES).document(service_id).create(_service_fields(service))
+
+
+def replace_service(service_id: str, service: StoredService) -> None:
+    collection(Collections.SERVICES).document(service_id).set(_service_fields(service))
     forget_cached(Collections.SERVICES, service_id)
 
 
@@ -109,17 +129,18 @@ def retire_service(service_id: str) -> None:
     forget_cached(Collections.SERVICES, service_id)
 
 
-def create_staff(staff_id: str, data: dict[str, Any]) -> None:
-    collection(Collections.STAFF).document(staff_id).create(data)
+def create_staff(staff_id: str, staff: StoredStaff) -> None:
+    collection(Collections.STAFF).document(staff_id).create(_staff_fields(staff))
 
 
-def replace_staff(staff_id: str, data: dict[str, Any]) -> None:
-    collection(Collections.STAFF).document(staff_id).set(data)
+def replace_staff(staff_id: str, staff: StoredStaff) -> None:
+    collection(Collections.STAFF).document(staff_id).set(_staff_fields(staff))
     forget_cached(Collections.STAFF, staff_id)
 
 
-def set_staff_overrides(staff_id: str, overrides: list[dict[str, Any]]) -> None:
-    collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
+def set_staff_overrides(staff_id: str, overrides: list[DateOverride]) -> None:
+    dumped = [override.model_dump(mode="json") for override in overrides]
+    collection(Collections.STAFF).document(staff_id).update({"overrides": dumped})
     forget_cached(Collections.STAFF, staff_id)
 
 
