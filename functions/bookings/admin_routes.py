@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Depends, Query, status
 
-from functions.bookings import operations, store, views
+from functions.bookings import create, reschedule, status_changes, store, views
 from functions.bookings.models import (
     BookingCreated,
     BookingOut,
@@ -19,12 +19,12 @@ from functions.bookings.models import (
     BookingStatus,
     CancelRequest,
     DateOverride,
-    RescheduleRequest,
     ServiceIn,
     ServiceOut,
     StaffBookingCreate,
     StaffIn,
     StaffOut,
+    StaffRescheduleRequest,
 )
 from shared.auth import StaffUser, require_role
 from shared.errors import Invalid, NotFound
@@ -183,17 +183,13 @@ def get_booking(booking_id: str) -> BookingOut:
 def create_booking(
     body: StaffBookingCreate, user: StaffUser = Depends(staff_only)
 ) -> BookingCreated:
-    booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
+    booked = create.create_booking(body, created_by=f"staff:{user.uid}")
     return views.create_booking_response(booked, body.tz)
 
 
-class _Override(RescheduleRequest):
-    override_rules: bool = False
-
-
 @admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking")
-def reschedule_booking(booking_id: str, body: _Override) -> BookingOut:
-    data = operations.reschedule(
+def reschedule_booking(booking_id: str, body: StaffRescheduleRequest) -> BookingOut:
+    data = reschedule.reschedule(
         booking_id, body.start, by_staff=True, override=body.override_rules
     )
     return store.booking_out(booking_id, data)
@@ -201,21 +197,17 @@ def reschedule_booking(booking_id: str, body: _Override) -> BookingOut:
 
 @admin.post("/bookings/{booking_id}/cancel", summary="Cancel a booking (no notice limit)")
 def cancel_booking(booking_id: str, body: CancelRequest | None = None) -> BookingOut:
-    data = operations.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
+    data = status_changes.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
     return store.booking_out(booking_id, data)
 
 
 @admin.post("/bookings/{booking_id}/confirm", summary="Confirm a booking held for payment")
 def confirm_booking(booking_id: str) -> BookingOut:
-    data = operations.change_status(
-        booking_id, "confirmed", "booking.confirmed", allowed_from=("pending_payment",)
-    )
+    data = status_changes.confirm(booking_id)
     return store.booking_out(booking_id, data)
 
 
 @admin.post("/bookings/{booking_id}/no-show", summary="Mark that the client did not come")
 def mark_no_show(booking_id: str) -> BookingOut:
-    data = operations.change_status(
-        booking_id, "no_show", "booking.no_show", allowed_from=("confirmed", "completed")
-    )
+    data = status_changes.mark_no_show(booking_id)
     return store.booking_out(booking_id, data)

@@ -74,17 +74,13 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     for email in emails:
         attachments = []
         if email.attach_ics:
-            ics = rules.ics_document(
-                booking_id=data["booking_id"],
-                summary=f"{data.get('service_name', 'Appointment')} with MilliIntell",
-                description=data.get("manage_url") or "",
+            ics = rules.booking_calendar(
+                data["booking_id"],
+                data,
                 start=datetime.fromisoformat(data["start"]),
                 end=datetime.fromisoformat(data["end"]),
                 created=event.envelope.occurred_at,
-                organizer_email=None,
-                status=data["status"],
-                sequence=int(data.get("sequence") or 0),
-                domain="milliintell",
+                description=data.get("manage_url") or "",
             )
             attachments.append(
                 Attachment(

@@ -37,7 +37,7 @@ def _complete(booking_id: str) -> StagedEvent | None:
     Returns the staged event, or None when someone changed the booking
     meanwhile (an overlapping run, a cancel, a reschedule).
     """
-    from functions.bookings.operations import event_detail
+    from functions.bookings.common import event_detail
 
     def decide(data: dict[str, Any] | None) -> dict[str, Any] | None:
         if data is None or data.get("status") != "confirmed" or data["end_at"] > clock.now():
@@ -81,7 +81,7 @@ def complete_past_bookings(event: dict[str, Any], context: LambdaContext | None)
 # ------------------------------------------------------------ holds
 def release_expired_holds(event: dict[str, Any], context: LambdaContext | None) -> dict[str, int]:
     """Cancel bookings held for payment past their expiry, freeing their slots."""
-    from functions.bookings.operations import expire_hold
+    from functions.bookings.status_changes import expire_hold
 
     expired = store.expired_hold_ids(clock.now(), BATCH)
     released = sum(1 for booking_id in expired if expire_hold(booking_id) is not None)
@@ -99,7 +99,7 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
     skips; a reschedule changes the start and so re-arms the reminder; a
     cancelled booking is no longer confirmed and gets none.
     """
-    from functions.bookings.operations import event_detail
+    from functions.bookings.common import event_detail
 
     offsets = rules.reminder_offsets(get_settings().get("BOOKING_REMINDERS"))
     now = clock.now()

@@ -242,6 +242,10 @@ class RescheduleRequest(BaseModel):
     start: datetime
 
 
+class StaffRescheduleRequest(RescheduleRequest):
+    override_rules: bool = False
+
+
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response, status
 
-from functions.bookings import operations, rules, store, views
+from functions.bookings import common, create, reschedule, rules, status_changes, store, views
 from functions.bookings.availability import available_slots
 from functions.bookings.models import (
     BookingCreate,
@@ -54,7 +54,7 @@ def list_slots(
     zone = ZoneInfo(tz)
     window_start = datetime.combine(from_, time(0), zone).astimezone(UTC)
     window_end = datetime.combine(to + timedelta(days=1), time(0), zone).astimezone(UTC)
-    service = operations.load_service(service_id, location="query")
+    service = common.load_service(service_id, location="query")
     staff = store.get_staff(service.staff_ids)
     schedules = [
         rules.staff_schedule(staff_id, doc) for staff_id, doc in staff.items() if doc.active
@@ -87,7 +87,7 @@ def list_slots(
     responses={409: {"description": "the slot was taken"}, 422: {"description": "invalid"}},
 )
 def create_booking(body: BookingCreate) -> BookingCreated:
-    return views.create_booking_response(operations.create_booking(body), body.tz)
+    return views.create_booking_response(create.create_booking(body), body.tz)
 
 
 TokenQuery = Query(default=None, description="the manage token from the booking link")
@@ -95,7 +95,7 @@ TokenQuery = Query(default=None, description="the manage token from the booking 
 
 @public.get("/{booking_id}", summary="A booking, through its manage link")
 def get_booking(booking_id: str, token: str | None = TokenQuery) -> BookingView:
-    data = operations.get_for_client(booking_id, token)
+    data = common.get_for_client(booking_id, token)
     return views.booking_view(booking_id, data, token or "")
 
 
@@ -103,8 +103,8 @@ def get_booking(booking_id: str, token: str | None = TokenQuery) -> BookingView:
 def reschedule_booking(
     booking_id: str, body: RescheduleRequest, token: str | None = TokenQuery
 ) -> BookingView:
-    operations.get_for_client(booking_id, token)
-    data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
+    common.get_for_client(booking_id, token)
+    data = reschedule.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
     return views.booking_view(booking_id, data, token or "")
 
 
@@ -112,8 +112,8 @@ def reschedule_booking(
 def cancel_booking(
     booking_id: str, body: CancelRequest | None = None, token: str | None = TokenQuery
 ) -> BookingView:
-    operations.get_for_client(booking_id, token)
-    data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
+    common.get_for_client(booking_id, token)
+    data = status_changes.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
     return views.booking_view(booking_id, data, token or "")
 
 
@@ -124,18 +124,14 @@ def cancel_booking(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def booking_ics(booking_id: str, token: str | None = TokenQuery) -> Response:
-    data = operations.get_for_client(booking_id, token)
-    body = rules.ics_document(
-        booking_id=booking_id,
-        summary=views.calendar_summary(data),
-        description=f"Manage or cancel: {operations.manage_url(booking_id, token or '')}",
+    data = common.get_for_client(booking_id, token)
+    body = rules.booking_calendar(
+        booking_id,
+        data,
         start=data["start_at"],
         end=data["end_at"],
         created=data.get("created_at", data["start_at"]),
-        organizer_email=None,
-        status=data["status"],
-        sequence=int(data.get("sequence", 0)),
-        domain="milliintell",
+        description=f"Manage or cancel: {common.manage_url(booking_id, token or '')}",
     )
     return Response(
         content=body,

@@ -209,6 +209,36 @@ def ics_document(
     return bytes(calendar.to_ical())
 
 
+def calendar_summary(booking: Mapping[str, Any]) -> str:
+    """How a booking (stored, or an event's detail) is titled in calendars."""
+    return f"{booking.get('service_name', 'Appointment')} with MilliIntell"
+
+
+def booking_calendar(
+    booking_id: str,
+    booking: Mapping[str, Any],
+    *,
+    start: datetime,
+    end: datetime,
+    created: datetime,
+    description: str,
+) -> bytes:
+    """The one .ics of a booking (stored, or an event's detail), for the
+    download link and the emails alike."""
+    return ics_document(
+        booking_id=booking_id,
+        summary=calendar_summary(booking),
+        description=description,
+        start=start,
+        end=end,
+        created=created,
+        organizer_email=None,
+        status=booking["status"],
+        sequence=int(booking.get("sequence") or 0),
+        domain="milliintell",
+    )
+
+
 def google_calendar_url(summary: str, details: str, start: datetime, end: datetime) -> str:
     stamp = "%Y%m%dT%H%M%SZ"
     dates = f"{start.astimezone(UTC).strftime(stamp)}/{end.astimezone(UTC).strftime(stamp)}"

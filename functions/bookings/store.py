@@ -317,5 +317,13 @@ def transition(
     return run_transaction(work)
 
 
+def add_booking_create(batch: WriteBatch, booking_id: str, data: dict[str, Any]) -> None:
+    batch.create(collection(Collections.BOOKINGS).document(booking_id), data)
+
+
+def add_booking_update(batch: WriteBatch, booking_id: str, changes: dict[str, Any]) -> None:
+    batch.update(collection(Collections.BOOKINGS).document(booking_id), changes)
+
+
 def set_contact(booking_id: str, contact_id: str) -> None:
     collection(Collections.BOOKINGS).document(booking_id).update({"contact_id": contact_id})

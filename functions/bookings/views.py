@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions.bookings import operations, rules
+from functions.bookings import common, rules
+from functions.bookings.create import Booked
 from functions.bookings.models import BookingCreated, BookingView
 from shared import clock
-
-
-def calendar_summary(data: dict[str, Any]) -> str:
-    return f"{data.get('service_name', 'Appointment')} with MilliIntell"
 
 
 def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingView:
@@ -19,7 +16,7 @@ def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingVi
     now = clock.now()
     active = data["status"] in ("pending_payment", "confirmed")
     may_change = active and rules.client_may_change(
-        data["status"], data["start_at"], now, operations.minimum_notice(data)
+        data["status"], data["start_at"], now, common.minimum_notice(data)
     )
     return BookingView(
         id=booking_id,
@@ -34,17 +31,17 @@ def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingVi
         hold_expires_at=data.get("hold_expires_at"),
         can_cancel=may_change,
         can_reschedule=may_change,
-        ics_url=operations.ics_url(booking_id, token),
+        ics_url=common.ics_url(booking_id, token),
         google_calendar_url=rules.google_calendar_url(
-            calendar_summary(data),
-            operations.manage_url(booking_id, token),
+            rules.calendar_summary(data),
+            common.manage_url(booking_id, token),
             data["start_at"],
             data["end_at"],
         ),
     )
 
 
-def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreated:
+def create_booking_response(booked: Booked, tz: str) -> BookingCreated:
     data, token = booked.data, booked.manage_token or ""
     zone = ZoneInfo(tz)
     return BookingCreated(
@@ -53,11 +50,11 @@ def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreate
         start=data["start_at"].astimezone(zone),
         end=data["end_at"].astimezone(zone),
         manage_token=token,
-        manage_url=operations.manage_url(booked.booking_id, token),
-        ics_url=operations.ics_url(booked.booking_id, token),
+        manage_url=common.manage_url(booked.booking_id, token),
+        ics_url=common.ics_url(booked.booking_id, token),
         google_calendar_url=rules.google_calendar_url(
-            calendar_summary(data),
-            operations.manage_url(booked.booking_id, token),
+            rules.calendar_summary(data),
+            common.manage_url(booked.booking_id, token),
             data["start_at"],
             data["end_at"],
         ),

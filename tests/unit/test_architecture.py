@@ -177,3 +177,13 @@ def test_routes_and_handlers_reach_firestore_only_through_a_store() -> None:
                     if any(module.startswith("google.cloud") for module in modules):
                         offences.append(f"{where} imports {modules}")
     assert offences == []
+
+
+def test_every_module_stays_under_400_lines() -> None:
+    """Split by use case before a module grows past what one reads at once."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in _source_files()
+        if (lines := len(path.read_text().splitlines())) >= 400
+    }
+    assert long == {}
