@@ -4,7 +4,6 @@ conversations, a conversation's messages, replies, and marking read."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -18,6 +17,14 @@ from functions.whatsapp.messages import (
     template_language,
     window_open,
 )
+from functions.whatsapp.models import (
+    ConversationOut,
+    ConversationPage,
+    MessageOut,
+    MessagePage,
+    TemplateOut,
+    TemplateVariable,
+)
 from shared import clock
 from shared.auth import StaffUser, require_role
 from shared.config import get_settings
@@ -28,49 +35,6 @@ from shared.values import normalise_phone
 
 staff_only = require_role("staff", "admin")
 inbox = APIRouter(prefix="/admin", tags=["staff inbox"], dependencies=[Depends(staff_only)])
-
-
-class ConversationOut(BaseModel):
-    phone: str
-    contact_id: str | None
-    name: str | None
-    last_message_at: datetime | None
-    last_message_preview: str
-    unread_count: int
-    window_open: bool
-    whatsapp_consent: str = Field(description="opted_in, opted_out or unknown")
-
-
-class ConversationPage(BaseModel):
-    items: list[ConversationOut]
-    next_cursor: str | None
-
-
-class MessageOut(BaseModel):
-    id: str
-    direction: str
-    body: str | None = None
-    template: str | None = None
-    status: str
-    skip_reason: str | None = None
-    error_code: str | None = None
-    created_at: datetime | None = None
-
-
-class TemplateVariable(BaseModel):
-    key: str
-    label: str
-
-
-class TemplateOut(BaseModel):
-    name: str
-    description: str
-    variables: list[TemplateVariable]
-
-
-class MessagePage(BaseModel):
-    items: list[MessageOut]
-    next_cursor: str | None
 
 
 class Reply(BaseModel):
@@ -166,12 +130,8 @@ def _check_template(name: str, variables: dict[str, str]) -> None:
     "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
 )
 def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> MessageOut:
-    from shared.providers import (
-        OutboundMessage,
-        PermanentProviderError,
-        TemporaryProviderError,
-        whatsapp_provider,
-    )
+    from functions.whatsapp.outbound import send_and_record
+    from shared.providers import OutboundMessage, TemporaryProviderError
 
     phone = _phone(phone)
     contact = find_by_phone(phone)
@@ -190,7 +150,6 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
     language = body.language or (
         template_language(settings, body.template) if body.template else None
     )
-    dedupe_key = f"reply:{uuid.uuid4().hex}"
     record: dict[str, Any] = {
         "direction": "out",
         "phone": phone,
@@ -201,34 +160,22 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
         "sent_by": user.uid,
         "created_at": now,
     }
-    message_id = store.outbound_id(dedupe_key)
+    message = OutboundMessage(
+        channel="whatsapp",
+        to=phone,
+        text=body.text,
+        template=template,
+        variables=body.variables,
+        language=language,
+    )
     try:
-        result = whatsapp_provider().send(
-            OutboundMessage(
-                channel="whatsapp",
-                to=phone,
-                text=body.text,
-                template=template,
-                variables=body.variables,
-                language=language,
-                dedupe_key=dedupe_key,
-            )
-        )
+        outcome = send_and_record(message, record, dedupe_key=f"reply:{uuid.uuid4().hex}")
     except TemporaryProviderError as error:
         raise Unavailable(f"WhatsApp is not answering right now; try again ({error})") from error
-    except PermanentProviderError as error:
-        store.record_outbound(
-            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
-        )
-        raise Invalid.field("text" if body.text else "template", str(error)) from error
-    record |= {
-        "status": result.status,
-        "provider": result.provider,
-        "provider_message_id": result.provider_message_id,
-    }
-    store.record_outbound(message_id, record)
+    if outcome.refused is not None:
+        raise Invalid.field("text" if body.text else "template", str(outcome.refused))
     store.touch_conversation(phone, now, body.text or f"[template {template}]")
-    return MessageOut(id=message_id, **record)
+    return MessageOut(id=outcome.message_id, **outcome.record)
 
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")

@@ -21,7 +21,7 @@ from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
 from shared.idempotency import idempotent
 from shared.logging import get_logger
-from shared.providers import OutboundMessage, whatsapp_provider
+from shared.providers import OutboundMessage
 
 logger = get_logger("whatsapp")
 _pacers: list[Pacer] = []
@@ -118,37 +118,19 @@ def _send_and_record(
     event: ReceivedEvent, record: dict[str, Any], message: OutboundMessage
 ) -> dict[str, Any]:
     """Send (paced, deduped on the event id) and store the outcome in `wa_messages`."""
-    from functions.whatsapp import store
-    from shared.providers import PermanentProviderError
+    from functions.whatsapp.outbound import send_and_record
 
-    dedupe_key = f"{event.event_id}:whatsapp"
-    message_id = store.outbound_id(dedupe_key)
-    _pacer().wait()
-    try:
-        result = whatsapp_provider().send(
-            message.model_copy(
-                update={
-                    "dedupe_key": dedupe_key,
-                    "metadata": {"event_id": event.event_id, "detail_type": event.detail_type},
-                }
-            )
-        )
-    except PermanentProviderError as error:
-        store.record_outbound(
-            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
-        )
-        logger.warning("WhatsApp message refused", extra={"code": error.code})
-        return {"sent": False, "reason": str(error)}
-    store.record_outbound(
-        message_id,
-        record
-        | {
-            "status": result.status,
-            "provider": result.provider,
-            "provider_message_id": result.provider_message_id,
-        },
+    outcome = send_and_record(
+        message,
+        record,
+        dedupe_key=f"{event.event_id}:whatsapp",
+        metadata={"event_id": event.event_id, "detail_type": event.detail_type},
+        pace=_pacer().wait,
     )
-    return {"sent": True, "provider_message_id": result.provider_message_id}
+    if outcome.refused is not None:
+        logger.warning("WhatsApp message refused", extra={"code": outcome.refused.code})
+        return {"sent": False, "reason": str(outcome.refused)}
+    return {"sent": True, "provider_message_id": outcome.record["provider_message_id"]}
 
 
 def _check_credentials() -> None:
