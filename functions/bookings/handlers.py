@@ -101,7 +101,7 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
     """
     from functions.bookings.common import event_detail
 
-    offsets = rules.reminder_offsets(get_settings().get("BOOKING_REMINDERS"))
+    offsets = get_settings().booking_reminders
     now = clock.now()
     horizon = now + max(offset for _, offset in offsets)
     emitted = 0

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from functions.bookings.availability import BookedTime, ServiceRules, Span, StaffSchedule
+from shared.config import parse_reminder_offsets
 
 if TYPE_CHECKING:
     from functions.bookings.models import HoursRange, StoredService, StoredStaff
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 HOLD_MINUTES = 15
-DEFAULT_REMINDERS = "24h,2h"
 
 
 def service_rules(service_id: str, doc: StoredService) -> ServiceRules:
@@ -247,20 +247,10 @@ def google_calendar_url(summary: str, details: str, start: datetime, end: dateti
 
 
 # ------------------------------------------------------------ reminders
-_OFFSET = re.compile(r"^(\d+)(m|h|d)$")
-_UNIT = {"m": 60, "h": 3600, "d": 86400}
-
-
 def reminder_offsets(setting: str | None) -> list[tuple[str, timedelta]]:
-    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first."""
-    kinds: list[tuple[str, timedelta]] = []
-    for part in (setting or DEFAULT_REMINDERS).split(","):
-        part = part.strip().lower()
-        match = _OFFSET.match(part)
-        if not match:
-            raise ValueError(f"reminder offset {part!r} is not like 24h, 90m or 2d")
-        kinds.append((part, timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])))
-    return sorted(set(kinds), key=lambda kind: kind[1], reverse=True)
+    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first (the
+    BOOKING_REMINDERS setting, which shared/config.py parses at start-up)."""
+    return list(parse_reminder_offsets(setting))
 
 
 def due_reminder(

@@ -30,7 +30,7 @@ _pacers: list[Pacer] = []
 def _pacer() -> Pacer:
     """One pacer per warm function instance (sends are paced across its invocations)."""
     if not _pacers:
-        _pacers.append(Pacer(share_of_rate(get_settings().get("WHATSAPP_SENDS_PER_SECOND"))))
+        _pacers.append(Pacer(share_of_rate(get_settings().whatsapp_sends_per_second)))
     return _pacers[0]
 
 
