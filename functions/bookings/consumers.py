@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from functions.bookings import store
+from shared import metrics
 from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
 from shared.idempotency import idempotent
@@ -102,6 +103,7 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
             )
         )
         sent.append(result.provider_message_id)
+    metrics.count("EmailsSent", len(sent))
     return {"sent": sent}
 
 

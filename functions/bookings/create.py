@@ -19,7 +19,7 @@ from functions.bookings.models import (
     StoredService,
     StoredStaff,
 )
-from shared import clock
+from shared import clock, metrics
 from shared.errors import Conflict, Invalid
 from shared.events import StagedEvent
 from shared.values import normalise_phone
@@ -181,5 +181,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
         except SlotTaken:
             continue
         events.flush(staged)
+        metrics.count("BookingsCreated", by="staff" if staff_request else "client")
         return Booked(booking_id, data, token)
+    metrics.count("BookingSlotTaken")
     raise Conflict("this time has just been taken; please pick another slot")

@@ -16,6 +16,7 @@ from typing import Any
 
 from functions.whatsapp.messages import template_for
 from functions.whatsapp.pacing import Pacer, share_of_rate
+from shared import metrics
 from shared.config import get_settings
 from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
@@ -71,6 +72,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
             record | {"status": "skipped", "skip_reason": reason},
         )
         logger.info("WhatsApp message skipped", extra={"reason": reason})
+        metrics.count("WhatsAppMessagesSkipped")
         return {"sent": False, "reason": reason}
     return _send_and_record(
         event,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from functions.whatsapp import store
+from shared import metrics
 
 if TYPE_CHECKING:
     from shared.providers import OutboundMessage, PermanentProviderError
@@ -45,6 +46,7 @@ def send_and_record(
     except PermanentProviderError as error:
         failed = record | {"status": "failed", "error_code": error.code, "error": str(error)}
         store.record_outbound(message_id, failed)
+        metrics.count("WhatsAppMessagesRefused")
         return Outcome(message_id, failed, error)
     sent = record | {
         "status": result.status,
@@ -52,4 +54,5 @@ def send_and_record(
         "provider_message_id": result.provider_message_id,
     }
     store.record_outbound(message_id, sent)
+    metrics.count("WhatsAppMessagesSent")
     return Outcome(message_id, sent)
