@@ -206,6 +206,7 @@ def booking_out(doc_id: str, data: dict[str, Any]) -> BookingOut:
         tz=data.get("tz", "UTC"),
         customer=data["customer"],
         contact_id=data.get("contact_id"),
+        possible_duplicate_of=list(data.get("possible_duplicate_of") or []),
         notes=data.get("notes", ""),
         whatsapp_opt_in=bool(data.get("whatsapp_opt_in")),
         created_by=data.get("created_by", "client"),
@@ -325,5 +326,9 @@ def add_booking_update(batch: WriteBatch, booking_id: str, changes: dict[str, An
     batch.update(collection(Collections.BOOKINGS).document(booking_id), changes)
 
 
-def set_contact(booking_id: str, contact_id: str) -> None:
-    collection(Collections.BOOKINGS).document(booking_id).update({"contact_id": contact_id})
+def set_contact(booking_id: str, contact_id: str | None, possible_duplicate_of: list[str]) -> None:
+    """Link the booking to its client's contact (None when the typed details
+    disagree with existing contacts, which `possible_duplicate_of` lists)."""
+    collection(Collections.BOOKINGS).document(booking_id).update(
+        {"contact_id": contact_id, "possible_duplicate_of": possible_duplicate_of}
+    )

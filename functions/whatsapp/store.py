@@ -2,13 +2,16 @@
 
 `wa_conversations/<E.164 phone>` holds the 24-hour window and the unread
 count; `wa_messages/<id>` each message in or out (with skips and failures,
-and the reason), newest status only moving forward.
+and the reason), newest status only moving forward;
+`wa_opt_in_requests/<digits>-<yyyymmdd>` each day's pending opt-in request
+for a number (its id is the once-a-day guard), until the number confirms.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions.whatsapp.messages import WINDOW, status_moves_forward
@@ -23,7 +26,10 @@ from shared.firestore import (
 )
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Transaction, WriteBatch
+    from google.cloud.firestore import DocumentReference, Transaction, WriteBatch
+
+# How long a request can still be confirmed by a YES; also how long it is kept.
+REQUEST_VALID = timedelta(days=7)
 
 
 def outbound_id(dedupe_key: str) -> str:
@@ -150,8 +156,93 @@ def mark_read(phone: str) -> bool:
     return True
 
 
-def contact_locale(transaction: Transaction, contact_id: str) -> str | None:
-    """The contact's language (for the STOP / START reply), read in `transaction`."""
+def contact_in(transaction: Transaction, contact_id: str) -> dict[str, object]:
+    """The contact's document (consent, language), read in `transaction`."""
     snapshot = collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
-    locale = (snapshot.to_dict() or {}).get("locale")
-    return locale if isinstance(locale, str) else None
+    return snapshot.to_dict() or {}
+
+
+# ------------------------------------------------------------ opt-in requests
+@dataclass(frozen=True)
+class PendingOptIn:
+    """A public opt-in waiting for the number to confirm it."""
+
+    request_id: str
+    phone: str
+    wording: str
+    source: str
+    requested_at: datetime
+
+
+def _request_ref(phone: str, day: date) -> DocumentReference:
+    return collection(Collections.WA_OPT_IN_REQUESTS).document(f"{phone.lstrip('+')}-{day:%Y%m%d}")
+
+
+def add_opt_in_request(
+    transaction: Transaction,
+    phone: str,
+    *,
+    wording: str,
+    source: str,
+    name: str | None,
+    now: datetime,
+) -> str | None:
+    """Record today's request for `phone`; its id, or None if today's exists.
+
+    The deterministic id (number + UTC date) read in the transaction is the
+    guard: however many requests race, one per number per day is recorded.
+    Reads first, then writes: call it after the transaction's other reads.
+    """
+    ref = _request_ref(phone, now.date())
+    if ref.get(transaction=transaction).exists:
+        return None
+    transaction.create(
+        ref,
+        {
+            "phone": phone,
+            "status": "pending",
+            "wording": wording,
+            "source": source,
+            "name_given": name,  # as typed, cleaned; never sent in a message
+            "requested_at": now,
+            # Deleted by the TTL policy in firestore.indexes.json (a confirmed
+            # one's wording and source live on in `consents`).
+            "expires_at": now + REQUEST_VALID,
+        },
+    )
+    return str(ref.id)
+
+
+def pending_opt_in(transaction: Transaction, phone: str, now: datetime) -> PendingOptIn | None:
+    """The newest request for `phone` still pending and young enough to confirm."""
+    days = (now - REQUEST_VALID).date(), now.date()
+    refs = [
+        _request_ref(phone, days[0] + timedelta(days=offset))
+        for offset in range((days[1] - days[0]).days + 1)
+    ]
+    found = []
+    for snapshot in transaction.get_all(refs):
+        data = snapshot.to_dict() if snapshot.exists else None
+        if not data or data.get("status") != "pending":
+            continue
+        requested_at = data.get("requested_at")
+        if isinstance(requested_at, datetime) and now - requested_at <= REQUEST_VALID:
+            found.append(
+                PendingOptIn(
+                    request_id=snapshot.id,
+                    phone=phone,
+                    wording=str(data.get("wording") or ""),
+                    source=str(data.get("source") or "website"),
+                    requested_at=requested_at,
+                )
+            )
+    return max(found, key=lambda request: request.requested_at, default=None)
+
+
+def confirm_opt_in(
+    transaction: Transaction, request: PendingOptIn, message_id: str, now: datetime
+) -> None:
+    transaction.update(
+        collection(Collections.WA_OPT_IN_REQUESTS).document(request.request_id),
+        {"status": "confirmed", "confirmed_at": now, "confirmed_by_message": message_id},
+    )
