@@ -165,7 +165,7 @@ def list_bookings(
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return BookingPage(
-        items=[store.booking_out(doc.id, doc.to_dict() or {}) for doc in page.items],
+        items=[store.booking_out(i, booking) for i, booking in store.page_of_bookings(page)],
         next_cursor=page.next_cursor,
     )
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.bookings import locks, rules, store
-from functions.bookings.models import StoredService
+from functions.bookings.models import StoredBooking, StoredService
 from shared.config import get_settings
 from shared.errors import Invalid, NotFound
 from shared.events import Publisher
@@ -38,51 +38,51 @@ def load_service(
     return service
 
 
-def event_detail(booking_id: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+def event_detail(booking_id: str, booking: StoredBooking, **extra: Any) -> dict[str, Any]:
     """What every booking event carries: enough for consumers to act without a read."""
     return {
         "booking_id": booking_id,
-        "service_id": data["service_id"],
-        "service_name": data.get("service_name", ""),
-        "staff_id": data["staff_id"],
-        "status": data["status"],
-        "start": data["start_at"].isoformat(),
-        "end": data["end_at"].isoformat(),
-        "tz": data.get("tz", "UTC"),
-        "customer": data["customer"],
-        "contact_id": data.get("contact_id"),
-        "whatsapp_opt_in": bool(data.get("whatsapp_opt_in")),
-        "whatsapp_consent": data.get("whatsapp_consent"),
-        "locale": data.get("locale", "en-GB"),
-        "price": data.get("price"),
-        "notes": data.get("notes", ""),
+        "service_id": booking.service_id,
+        "service_name": booking.service_name,
+        "staff_id": booking.staff_id,
+        "status": booking.status,
+        "start": booking.start_at.isoformat(),
+        "end": booking.end_at.isoformat(),
+        "tz": booking.tz,
+        "customer": booking.customer.model_dump(exclude_unset=True),
+        "contact_id": booking.contact_id,
+        "whatsapp_opt_in": booking.whatsapp_opt_in,
+        "whatsapp_consent": booking.whatsapp_consent,
+        "locale": booking.locale,
+        "price": booking.price.model_dump() if booking.price else None,
+        "notes": booking.notes,
         **extra,
     }
 
 
-def get_for_client(booking_id: str, token: str | None) -> dict[str, Any]:
+def get_for_client(booking_id: str, token: str | None) -> StoredBooking:
     """The booking if `token` is its manage token; 404 otherwise (no hint which)."""
-    data = store.get_booking(booking_id)
-    if data is None or not rules.token_matches(token, data.get("manage_token_hash")):
+    booking = store.get_booking(booking_id)
+    if booking is None or not rules.token_matches(token, booking.manage_token_hash):
         raise NotFound("no booking matches this link")
-    return data
+    return booking
 
 
-def minimum_notice(data: dict[str, Any]) -> timedelta:
-    service = store.get_service(data["service_id"])
+def minimum_notice(booking: StoredBooking) -> timedelta:
+    service = store.get_service(booking.service_id)
     if service is None:  # a booking of a service since deleted: its default
         return timedelta(minutes=StoredService.model_fields["minimum_notice_minutes"].default)
     return timedelta(minutes=service.minimum_notice_minutes)
 
 
-def free_time(data: dict[str, Any]) -> None:
+def free_time(booking: StoredBooking) -> None:
     """Free the time of a booking that no longer needs it."""
-    if data.get("seat_id"):
-        locks.release((), data["seat_id"])
-        service = store.get_service(data["service_id"])
-        locks.release_group_if_empty(data, service.seats if service else 1)
+    if booking.seat_id:
+        locks.release((), booking.seat_id)
+        service = store.get_service(booking.service_id)
+        locks.release_group_if_empty(booking, service.seats if service else 1)
         return
-    locks.release(data.get("lock_ids", []), None)
+    locks.release(booking.lock_ids, None)
 
 
 def manage_url(booking_id: str, token: str) -> str:

@@ -93,7 +93,9 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
         if email.attach_ics:
             ics = rules.booking_calendar(
                 data["booking_id"],
-                data,
+                service_name=data.get("service_name"),
+                status=data["status"],
+                sequence=int(data.get("sequence") or 0),
                 start=datetime.fromisoformat(data["start"]),
                 end=datetime.fromisoformat(data["end"]),
                 created=event.envelope.occurred_at,

@@ -16,6 +16,7 @@ from functions.bookings.locks import Claim, SlotTaken
 from functions.bookings.models import (
     BookingCreate,
     StaffBookingCreate,
+    StoredBooking,
     StoredService,
     StoredStaff,
 )
@@ -32,7 +33,7 @@ DEFAULT_CONSENT_TEXT = (
 @dataclass(frozen=True)
 class Booked:
     booking_id: str
-    data: dict[str, Any]
+    booking: StoredBooking
     manage_token: str | None
 
 
@@ -161,7 +162,8 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             staged.clear()
             # The manage link travels on the private bus so the confirmation
             # email can carry it; only the token's hash is stored.
-            detail = event_detail(booking_id, data, manage_url=manage_url(booking_id, token))
+            booking = StoredBooking.model_validate(data)
+            detail = event_detail(booking_id, booking, manage_url=manage_url(booking_id, token))
             kinds = ["booking.created"] + (["booking.confirmed"] if status == "confirmed" else [])
             staged.extend(
                 events.stage_many(batch, [(kind, detail, f"{kind}:{booking_id}") for kind in kinds])
@@ -182,6 +184,6 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             continue
         events.flush(staged)
         metrics.count("BookingsCreated", by="staff" if staff_request else "client")
-        return Booked(booking_id, data, token)
+        return Booked(booking_id, StoredBooking.model_validate(data), token)
     metrics.count("BookingSlotTaken")
     raise Conflict("this time has just been taken; please pick another slot")

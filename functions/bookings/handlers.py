@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from google.cloud.firestore import Transaction
 
+    from functions.bookings.models import StoredBooking
+
 logger = get_logger("bookings")
 events = Publisher("bookings")
 BATCH = 200
@@ -39,16 +41,16 @@ def _complete(booking_id: str) -> StagedEvent | None:
     """
     from functions.bookings.common import event_detail
 
-    def decide(data: dict[str, Any] | None) -> dict[str, Any] | None:
-        if data is None or data.get("status") != "confirmed" or data["end_at"] > clock.now():
+    def decide(booking: StoredBooking | None) -> dict[str, Any] | None:
+        if booking is None or booking.status != "confirmed" or booking.end_at > clock.now():
             return None
         return {"status": "completed", "updated_at": clock.now()}
 
-    def stage(transaction: Transaction, data: dict[str, Any]) -> StagedEvent:
+    def stage(transaction: Transaction, booking: StoredBooking) -> StagedEvent:
         return events.stage(
             transaction,
             "booking.completed",
-            event_detail(booking_id, data),
+            event_detail(booking_id, booking),
             event_id=f"booking.completed:{booking_id}",
         )
 
@@ -105,20 +107,20 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
     now = clock.now()
     horizon = now + max(offset for _, offset in offsets)
     emitted = 0
-    for booking_id, data in store.confirmed_starting_between(now, horizon):
-        booked_at = data.get("booked_at") or data.get("created_at") or data["start_at"]
-        kind = rules.due_reminder(data["start_at"], booked_at, now, offsets)
+    for booking_id, booking in store.confirmed_starting_between(now, horizon):
+        booked_at = booking.booked_at or booking.created_at or booking.start_at
+        kind = rules.due_reminder(booking.start_at, booked_at, now, offsets)
         if kind is None:
             continue
-        start_key = int(data["start_at"].timestamp())
+        start_key = int(booking.start_at.timestamp())
         stage = partial(
             events.stage,
             detail_type="reminder.due",
-            detail=event_detail(booking_id, data, kind=kind),
+            detail=event_detail(booking_id, booking, kind=kind),
             event_id=f"reminder.due:{booking_id}:{kind}:{start_key}",
         )
         marker = f"{booking_id}:{kind}:{start_key}"
-        expires = data["end_at"] + timedelta(days=30)
+        expires = booking.end_at + timedelta(days=30)
         staged = store.mark_reminder_sent(marker, now, expires, stage)
         if staged is None:
             continue  # already emitted, by an earlier or a simultaneous run

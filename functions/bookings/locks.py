@@ -30,7 +30,7 @@ from shared.firestore import Collections, client, collection
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch
 
-    from functions.bookings.models import StoredService
+    from functions.bookings.models import StoredBooking, StoredService
 
 BUCKET_SECONDS = 300
 ACTIVE_STATUSES = ("pending_payment", "confirmed")
@@ -231,10 +231,10 @@ def claim_and_write(
     raise SlotTaken(staff_id)
 
 
-def release_group_if_empty(data: dict[str, Any], seats: int) -> None:
-    group = group_of(data["service_id"], data["staff_id"], data["start_at"])
+def release_group_if_empty(booking: StoredBooking, seats: int) -> None:
+    group = group_of(booking.service_id, booking.staff_id, booking.start_at)
     if not group_has_other_seats(group, seats, None):
-        clear_stale_locks(data.get("lock_ids", []), clock.now())
+        clear_stale_locks(booking.lock_ids, clock.now())
 
 
 def release(lock_ids: Iterable[str], seat_id: str | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -286,6 +286,41 @@ class Customer(BaseModel):
     name: str
     email: str
     phone: str | None = None
+
+
+class StoredBooking(BaseModel):
+    """A booking as stored in `bookings/<id>` and as every full read returns
+    it, defaults set here once. (The slots query reads a few columns as they
+    are, not this: see `rules.booked_time`.)"""
+
+    model_config = ConfigDict(extra="ignore")
+
+    service_id: str
+    service_name: str = ""
+    staff_id: str
+    status: BookingStatus
+    start_at: datetime
+    end_at: datetime
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    tz: str = "UTC"
+    locale: str = "en-GB"
+    customer: Customer
+    notes: str = ""
+    whatsapp_opt_in: bool = False
+    whatsapp_consent: dict[str, Any] | None = None
+    manage_token_hash: str | None = None
+    price: Money | None = None
+    created_by: str = "client"
+    created_at: datetime | None = None
+    booked_at: datetime | None = None
+    sequence: int = 0
+    hold_expires_at: datetime | None = None
+    lock_ids: list[str] = Field(default_factory=list)
+    seat_id: str | None = None
+    contact_id: str | None = None
+    possible_duplicate_of: list[str] = Field(default_factory=list)
+    cancel_reason: str | None = None
 
 
 class BookingCreated(BaseModel):

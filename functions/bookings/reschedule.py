@@ -18,6 +18,7 @@ from functions.bookings.common import (
     said,
 )
 from functions.bookings.locks import Claim, SlotTaken
+from functions.bookings.models import StoredBooking
 from shared import clock
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import StagedEvent
@@ -30,76 +31,78 @@ def reschedule(
     by_staff: bool,
     override: bool = False,
     manage_token: str | None = None,
-) -> dict[str, Any]:
+) -> StoredBooking:
     now = clock.now()
     new_start = aware(new_start, "start")
-    data = store.get_booking(booking_id)
-    if data is None:
+    booking = store.get_booking(booking_id)
+    if booking is None:
         raise NotFound("no such booking")
-    if data["status"] not in locks.ACTIVE_STATUSES:
-        raise Conflict(f"a {said(data['status'])} booking cannot be rescheduled")
+    if booking.status not in locks.ACTIVE_STATUSES:
+        raise Conflict(f"a {said(booking.status)} booking cannot be rescheduled")
     if not by_staff and not rules.client_may_change(
-        data["status"], data["start_at"], now, minimum_notice(data)
+        booking.status, booking.start_at, now, minimum_notice(booking)
     ):
         raise Conflict("this booking is too close to its start to change online; please contact us")
-    service = load_service(data["service_id"], for_staff=by_staff)
-    rules_ = rules.service_rules(data["service_id"], service)
-    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"])
+    service = load_service(booking.service_id, for_staff=by_staff)
+    rules_ = rules.service_rules(booking.service_id, service)
+    staff = store.get_staff([booking.staff_id]).get(booking.staff_id)
     if staff is None:
         raise Conflict("the staff member of this booking is no longer available")
     reason = why_not_bookable(
-        rules_, rules.staff_schedule(data["staff_id"], staff), new_start, now, ignore_rules=override
+        rules_, rules.staff_schedule(booking.staff_id, staff), new_start, now, ignore_rules=override
     )
     if reason is not None:
         raise Invalid.field("start", reason[1])
     new_end = new_start + rules_.duration
-    if new_start == data["start_at"]:
-        return data
-    old_locks = tuple(data.get("lock_ids", []))
-    old_seat = data.get("seat_id")
+    if new_start == booking.start_at:
+        return booking
+    old_locks = tuple(booking.lock_ids)
+    old_seat = booking.seat_id
     keep = old_locks if not old_seat else ()
     staged: list[StagedEvent] = []
-    updated = dict(data)
+    moved: list[StoredBooking] = []
 
     def write(batch: Any, claim: Claim) -> None:
         changes = {
             "start_at": new_start,
             "end_at": new_end,
             **rules.busy_span(
-                new_start,
-                new_end,
-                data.get("buffer_before_minutes", 0),
-                data.get("buffer_after_minutes", 0),
+                new_start, new_end, booking.buffer_before_minutes, booking.buffer_after_minutes
             ),
             "lock_ids": list(claim.lock_ids),
             "seat_id": claim.seat_id,
             "updated_at": now,
             "booked_at": now,
-            "sequence": int(data.get("sequence", 0)) + 1,
-            "previous_start_at": data["start_at"],
+            "sequence": booking.sequence + 1,
+            "previous_start_at": booking.start_at,
         }
-        updated.update(changes)
+        updated = booking.model_copy(
+            update={k: v for k, v in changes.items() if k in StoredBooking.model_fields}
+        )
+        moved[:] = [updated]
         store.add_booking_update(batch, booking_id, changes)
-        staged.clear()
-        staged.append(
+        event_id = (
+            f"booking.rescheduled:{booking_id}:{int(new_start.timestamp())}:{updated.sequence}"
+        )
+        staged[:] = [
             events.stage(
                 batch,
                 "booking.rescheduled",
                 event_detail(
                     booking_id,
                     updated,
-                    previous_start=data["start_at"].isoformat(),
+                    previous_start=booking.start_at.isoformat(),
                     manage_url=manage_url(booking_id, manage_token) if manage_token else None,
                 ),
-                event_id=f"booking.rescheduled:{booking_id}:{int(new_start.timestamp())}:{updated['sequence']}",
+                event_id=event_id,
             )
-        )
+        ]
 
     try:
         claim = locks.claim_and_write(
             booking_id,
-            data["staff_id"],
-            data["service_id"],
+            booking.staff_id,
+            booking.service_id,
             service,
             new_start,
             new_end,
@@ -111,6 +114,6 @@ def reschedule(
     # The new time is ours; only now free the old one.
     locks.release([i for i in old_locks if i not in claim.lock_ids], old_seat)
     if old_seat:
-        locks.release_group_if_empty(data, service.seats)
+        locks.release_group_if_empty(booking, service.seats)
     events.flush(staged)
-    return updated
+    return moved[0]

@@ -131,13 +131,15 @@ def cancel_booking(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def booking_ics(booking_id: IdPath, token: str | None = TokenQuery) -> Response:
-    data = common.get_for_client(booking_id, token)
+    booking = common.get_for_client(booking_id, token)
     body = rules.booking_calendar(
         booking_id,
-        data,
-        start=data["start_at"],
-        end=data["end_at"],
-        created=data.get("created_at", data["start_at"]),
+        service_name=booking.service_name,
+        status=booking.status,
+        sequence=booking.sequence,
+        start=booking.start_at,
+        end=booking.end_at,
+        created=booking.created_at or booking.start_at,
         description=f"Manage or cancel: {common.manage_url(booking_id, token or '')}",
     )
     return Response(

@@ -209,32 +209,33 @@ def ics_document(
     return bytes(calendar.to_ical())
 
 
-def calendar_summary(booking: Mapping[str, Any]) -> str:
-    """How a booking (stored, or an event's detail) is titled in calendars."""
-    return f"{booking.get('service_name', 'Appointment')} with MilliIntell"
+def calendar_summary(service_name: str | None) -> str:
+    """How a booking is titled in calendars."""
+    return f"{service_name or 'Appointment'} with MilliIntell"
 
 
 def booking_calendar(
     booking_id: str,
-    booking: Mapping[str, Any],
     *,
+    service_name: str | None,
+    status: str,
+    sequence: int,
     start: datetime,
     end: datetime,
     created: datetime,
     description: str,
 ) -> bytes:
-    """The one .ics of a booking (stored, or an event's detail), for the
-    download link and the emails alike."""
+    """The one .ics of a booking, for the download link and the emails alike."""
     return ics_document(
         booking_id=booking_id,
-        summary=calendar_summary(booking),
+        summary=calendar_summary(service_name),
         description=description,
         start=start,
         end=end,
         created=created,
         organizer_email=None,
-        status=booking["status"],
-        sequence=int(booking.get("sequence") or 0),
+        status=status,
+        sequence=sequence,
         domain="milliintell",
     )
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from functions.bookings import locks, rules, store
 from functions.bookings.common import event_detail, events, free_time, minimum_notice, said
+from functions.bookings.models import StoredBooking
 from shared import clock
 from shared.errors import Conflict, NotFound
 from shared.events import StagedEvent
@@ -24,50 +25,50 @@ def change_status(
     *,
     allowed_from: tuple[str, ...],
     reason: str = "",
-    check: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
+    check: Callable[[StoredBooking], None] | None = None,
+) -> StoredBooking:
     """Move a booking to `new_status` in a transaction, freeing its time if it ends."""
     now = clock.now()
 
-    def decide(data: dict[str, Any] | None) -> dict[str, Any]:
-        if data is None:
+    def decide(booking: StoredBooking | None) -> dict[str, Any]:
+        if booking is None:
             raise NotFound("no such booking")
-        if data["status"] not in allowed_from:
-            if data["status"] == new_status:
+        if booking.status not in allowed_from:
+            if booking.status == new_status:
                 raise Conflict(f"this booking is already {said(new_status)}")
-            was, wanted = said(data["status"]), said(new_status)
+            was, wanted = said(booking.status), said(new_status)
             raise Conflict(f"a {was} booking cannot be marked {wanted}")
         if check is not None:
-            check(data)
+            check(booking)
         changes: dict[str, Any] = {"status": new_status, "updated_at": now}
         if reason:
             changes["cancel_reason" if new_status == "cancelled" else "status_reason"] = reason
         return changes
 
-    def stage(transaction: Transaction, data: dict[str, Any]) -> StagedEvent:
+    def stage(transaction: Transaction, booking: StoredBooking) -> StagedEvent:
         return events.stage(
             transaction,
             event_type,
-            event_detail(booking_id, data, reason=reason or None),
+            event_detail(booking_id, booking, reason=reason or None),
             event_id=f"{event_type}:{booking_id}",
         )
 
     changed = store.transition(booking_id, decide, stage)
     if changed is None:  # decide always gives changes or raises
         raise AssertionError("unreachable")
-    data, staged = changed
+    booking, staged = changed
     if new_status in ("cancelled", "no_show", "completed"):
-        free_time(data)
+        free_time(booking)
     events.flush([staged])
-    return data
+    return booking
 
 
-def cancel(booking_id: str, *, by_staff: bool, reason: str = "") -> dict[str, Any]:
+def cancel(booking_id: str, *, by_staff: bool, reason: str = "") -> StoredBooking:
     now = clock.now()
 
-    def client_rules(data: dict[str, Any]) -> None:
+    def client_rules(booking: StoredBooking) -> None:
         if not by_staff and not rules.client_may_change(
-            data["status"], data["start_at"], now, minimum_notice(data)
+            booking.status, booking.start_at, now, minimum_notice(booking)
         ):
             raise Conflict(
                 "this booking is too close to its start to cancel online; please contact us"
@@ -83,24 +84,24 @@ def cancel(booking_id: str, *, by_staff: bool, reason: str = "") -> dict[str, An
     )
 
 
-def confirm(booking_id: str) -> dict[str, Any]:
+def confirm(booking_id: str) -> StoredBooking:
     """Confirm a booking held for payment."""
     return change_status(
         booking_id, "confirmed", "booking.confirmed", allowed_from=("pending_payment",)
     )
 
 
-def mark_no_show(booking_id: str) -> dict[str, Any]:
+def mark_no_show(booking_id: str) -> StoredBooking:
     return change_status(
         booking_id, "no_show", "booking.no_show", allowed_from=("confirmed", "completed")
     )
 
 
-def expire_hold(booking_id: str) -> dict[str, Any] | None:
+def expire_hold(booking_id: str) -> StoredBooking | None:
     now = clock.now()
 
-    def expired(data: dict[str, Any]) -> None:
-        expires = data.get("hold_expires_at")
+    def expired(booking: StoredBooking) -> None:
+        expires = booking.hold_expires_at
         if expires is None or expires > now:
             raise Conflict("this hold has not expired")
 

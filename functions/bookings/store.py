@@ -16,6 +16,7 @@ from functions.bookings.models import (
     BookingOut,
     BookingStatus,
     DateOverride,
+    StoredBooking,
     StoredService,
     StoredStaff,
 )
@@ -144,9 +145,9 @@ def set_staff_overrides(staff_id: str, overrides: list[DateOverride]) -> None:
     forget_cached(Collections.STAFF, staff_id)
 
 
-def get_booking(booking_id: str) -> dict[str, Any] | None:
+def get_booking(booking_id: str) -> StoredBooking | None:
     snapshot = collection(Collections.BOOKINGS).document(booking_id).get()
-    return snapshot.to_dict() if snapshot.exists else None
+    return StoredBooking.model_validate(snapshot.to_dict()) if snapshot.exists else None
 
 
 # Firestore's `in` filter takes at most this many values.
@@ -194,24 +195,28 @@ def booked_times(
     }
 
 
-def booking_out(doc_id: str, data: dict[str, Any]) -> BookingOut:
+def booking_out(doc_id: str, booking: StoredBooking) -> BookingOut:
     return BookingOut(
         id=doc_id,
-        service_id=data["service_id"],
-        service_name=data.get("service_name", ""),
-        staff_id=data["staff_id"],
-        status=data["status"],
-        start=data["start_at"],
-        end=data["end_at"],
-        tz=data.get("tz", "UTC"),
-        customer=data["customer"],
-        contact_id=data.get("contact_id"),
-        possible_duplicate_of=list(data.get("possible_duplicate_of") or []),
-        notes=data.get("notes", ""),
-        whatsapp_opt_in=bool(data.get("whatsapp_opt_in")),
-        created_by=data.get("created_by", "client"),
-        cancel_reason=data.get("cancel_reason"),
+        service_id=booking.service_id,
+        service_name=booking.service_name,
+        staff_id=booking.staff_id,
+        status=booking.status,
+        start=booking.start_at,
+        end=booking.end_at,
+        tz=booking.tz,
+        customer=booking.customer,
+        contact_id=booking.contact_id,
+        possible_duplicate_of=booking.possible_duplicate_of,
+        notes=booking.notes,
+        whatsapp_opt_in=booking.whatsapp_opt_in,
+        created_by=booking.created_by,
+        cancel_reason=booking.cancel_reason,
     )
+
+
+def page_of_bookings(page: Page) -> list[tuple[str, StoredBooking]]:
+    return [(doc.id, StoredBooking.model_validate(doc.to_dict())) for doc in page.items]
 
 
 def bookings_between(
@@ -260,7 +265,7 @@ def expired_hold_ids(now: datetime, limit: int) -> list[str]:
 
 def confirmed_starting_between(
     after: datetime, until: datetime
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[tuple[str, StoredBooking]]:
     """Confirmed bookings starting in (after, until], in start order."""
     query = (
         collection(Collections.BOOKINGS)
@@ -270,7 +275,7 @@ def confirmed_starting_between(
         .order_by("start_at")
     )
     for doc in query.stream():
-        yield doc.id, doc.to_dict() or {}
+        yield doc.id, StoredBooking.model_validate(doc.to_dict())
 
 
 def mark_reminder_sent(
@@ -296,24 +301,26 @@ def mark_reminder_sent(
 # ------------------------------------------------------------ transitions
 def transition(
     booking_id: str,
-    decide: Callable[[dict[str, Any] | None], dict[str, Any] | None],
-    stage: Callable[[Transaction, dict[str, Any]], R],
-) -> tuple[dict[str, Any], R] | None:
+    decide: Callable[[StoredBooking | None], dict[str, Any] | None],
+    stage: Callable[[Transaction, StoredBooking], R],
+) -> tuple[StoredBooking, R] | None:
     """In one transaction: read the booking (None if there is none), let
     `decide` give the changes (None: leave it; it may raise to refuse),
     apply them and `stage` the event of the updated booking. Returns the
     updated booking and what `stage` returned, or None if nothing changed."""
     ref = collection(Collections.BOOKINGS).document(booking_id)
 
-    def work(transaction: Transaction) -> tuple[dict[str, Any], R] | None:
+    def work(transaction: Transaction) -> tuple[StoredBooking, R] | None:
         snapshot = ref.get(transaction=transaction)
-        data = (snapshot.to_dict() or {}) if snapshot.exists else None
-        changes = decide(data)
-        if changes is None or data is None:
+        booking = StoredBooking.model_validate(snapshot.to_dict()) if snapshot.exists else None
+        changes = decide(booking)
+        if changes is None or booking is None:
             return None
         transaction.update(ref, changes)
-        data.update(changes)
-        return data, stage(transaction, data)
+        updated = booking.model_copy(
+            update={k: v for k, v in changes.items() if k in StoredBooking.model_fields}
+        )
+        return updated, stage(transaction, updated)
 
     return run_transaction(work)
 

@@ -8,7 +8,7 @@ import pytest
 
 from functions.bookings import rules
 from functions.bookings.locks import span_lock_ids
-from functions.bookings.models import ServiceIn, StoredService, StoredStaff
+from functions.bookings.models import ServiceIn, StoredBooking, StoredService, StoredStaff
 
 START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 OFFSETS = rules.reminder_offsets("24h,2h")
@@ -229,3 +229,23 @@ def test_a_stored_service_has_one_set_of_defaults() -> None:
     assert not stored.prepayment_required
     for name, field in StoredService.model_fields.items():
         assert ServiceIn.model_fields[name].default == field.default, name
+
+
+def test_a_stored_booking_reads_with_its_defaults_and_events_keep_its_shape() -> None:
+    from functions.bookings.common import event_detail
+
+    stored = StoredBooking.model_validate(
+        {
+            "service_id": "consultation",
+            "staff_id": "alex",
+            "status": "confirmed",
+            "start_at": START,
+            "end_at": START + timedelta(minutes=30),
+            "customer": {"name": "Sam", "email": "sam@example.com"},
+            "field_of_an_older_version": 1,
+        }
+    )
+    assert (stored.tz, stored.locale, stored.sequence, stored.lock_ids) == ("UTC", "en-GB", 0, [])
+    detail = event_detail("b1", stored)
+    assert detail["customer"] == {"name": "Sam", "email": "sam@example.com"}
+    assert (detail["service_name"], detail["price"], detail["notes"]) == ("", None, "")
