@@ -51,6 +51,7 @@ class Collections(StrEnum):
     WA_CONVERSATIONS = "wa_conversations"
     WA_MESSAGES = "wa_messages"
     WA_OPT_IN_REQUESTS = "wa_opt_in_requests"
+    RATE_LIMITS = "rate_limits"
     HEALTH = "_health"
 
 

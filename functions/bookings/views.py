@@ -30,7 +30,7 @@ def booking_view(booking_id: str, booking: StoredBooking, token: str) -> Booking
         hold_expires_at=booking.hold_expires_at,
         can_cancel=may_change,
         can_reschedule=may_change,
-        ics_url=common.ics_url(booking_id, token),
+        ics_url=common.ics_url(booking_id),
         google_calendar_url=rules.google_calendar_url(
             rules.calendar_summary(booking.service_name),
             common.manage_url(booking_id, token),
@@ -50,7 +50,7 @@ def create_booking_response(booked: Booked, tz: str) -> BookingCreated:
         end=booking.end_at.astimezone(zone),
         manage_token=token,
         manage_url=common.manage_url(booked.booking_id, token),
-        ics_url=common.ics_url(booked.booking_id, token),
+        ics_url=common.ics_url(booked.booking_id),
         google_calendar_url=rules.google_calendar_url(
             rules.calendar_summary(booking.service_name),
             common.manage_url(booked.booking_id, token),
