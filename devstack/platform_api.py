@@ -13,12 +13,12 @@ from fastapi.responses import JSONResponse
 
 from shared.config import get_settings
 from shared.errors import NotFound
-from shared.firestore import Collections, client, collection, field_filter
+from shared.firestore import Collections, collection, field_filter
 from shared.web import create_app
 
 
 def _check_firestore() -> None:
-    client().collection(Collections.HEALTH.value).document("ping").get(timeout=5)
+    collection(Collections.HEALTH).document("ping").get(timeout=5)
 
 
 def _check_auth() -> None:
@@ -80,7 +80,7 @@ def outbox(
 ) -> dict[str, Any]:
     if not get_settings().is_local:
         raise NotFound("not found")
-    query = collection(Collections.OUTBOX)
+    query: Any = collection(Collections.OUTBOX)  # a collection, then a Query
     if channel:
         query = query.where(filter=field_filter("channel", "==", channel))
     documents = query.order_by("recorded_at", direction="DESCENDING").limit(limit).stream()

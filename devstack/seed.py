@@ -90,8 +90,8 @@ def seed_data() -> None:
         .where(filter=field_filter("created_by", "==", "seed"))
         .stream()
     ):
+        from functions.bookings.create import create_booking
         from functions.bookings.models import StaffBookingCreate
-        from functions.bookings.operations import create_booking
 
         tomorrow = (now + timedelta(days=1)).replace(hour=10)
         create_booking(

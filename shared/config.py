@@ -8,8 +8,11 @@ silently in production.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
@@ -45,6 +48,44 @@ class ConfigError(RuntimeError):
     """The environment does not describe a runnable configuration."""
 
 
+# Settings that tune behaviour are parsed here, once, so a wrong value stops
+# the function at start-up rather than failing a scheduled run or a send.
+DEFAULT_REMINDERS = "24h,2h"
+DEFAULT_WHATSAPP_SENDS_PER_SECOND = 10.0
+ReminderOffsets = tuple[tuple[str, timedelta], ...]
+_OFFSET = re.compile(r"^(\d+)(m|h|d)$")
+_UNIT = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_reminder_offsets(setting: str | None) -> ReminderOffsets:
+    """`"24h,2h"` → (("24h", 24 h), ("2h", 2 h)), longest first; ValueError if malformed."""
+    kinds: list[tuple[str, timedelta]] = []
+    for part in (setting or DEFAULT_REMINDERS).split(","):
+        part = part.strip().lower()
+        match = _OFFSET.match(part)
+        if not match:
+            raise ValueError(f"reminder offset {part!r} is not like 24h, 90m or 2d")
+        seconds = int(match.group(1)) * _UNIT[match.group(2)]
+        if seconds == 0:
+            raise ValueError(f"reminder offset {part!r} must be more than zero")
+        kinds.append((part, timedelta(seconds=seconds)))
+    return tuple(sorted(set(kinds), key=lambda kind: kind[1], reverse=True))
+
+
+def _sends_per_second(setting: str | None) -> float:
+    if not setting or not setting.strip():
+        return DEFAULT_WHATSAPP_SENDS_PER_SECOND
+    try:
+        rate = float(setting)
+    except ValueError:
+        raise ConfigError(
+            f"WHATSAPP_SENDS_PER_SECOND must be a number of messages per second, not {setting!r}"
+        ) from None
+    if not math.isfinite(rate) or rate <= 0:
+        raise ConfigError(f"WHATSAPP_SENDS_PER_SECOND must be positive, not {setting!r}")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: Stage
@@ -54,6 +95,10 @@ class Settings:
     public_base_url: str
     environ: dict[str, str] = field(repr=False, compare=False)
     whatsapp_provider: WhatsappProvider = "twilio"
+    booking_reminders: ReminderOffsets = field(
+        default_factory=lambda: parse_reminder_offsets(DEFAULT_REMINDERS)
+    )
+    whatsapp_sends_per_second: float = DEFAULT_WHATSAPP_SENDS_PER_SECOND
     # How long a staff account's record (disabled, revoked, role) is trusted
     # before it is fetched again; 0 fetches it on every staff call.
     auth_recheck_seconds: int = 30
@@ -150,6 +195,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if origin.strip()
     )
     public_base_url = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
+    try:
+        reminders = parse_reminder_offsets(env.get("BOOKING_REMINDERS", "").strip() or None)
+    except ValueError as error:
+        raise ConfigError(f"BOOKING_REMINDERS: {error}") from None
     return Settings(
         stage=stage,
         project_id=project_id,
@@ -158,6 +207,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         public_base_url=public_base_url,
         environ=env,
         whatsapp_provider=whatsapp,
+        booking_reminders=reminders,
+        whatsapp_sends_per_second=_sends_per_second(env.get("WHATSAPP_SENDS_PER_SECOND")),
         auth_recheck_seconds=auth_recheck_seconds,
     )
 

@@ -29,13 +29,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from shared import clock
-from shared.firestore import Collections, client, collection, run_transaction
+from shared.firestore import Collections, collection, run_transaction
 from shared.values import clean_text, normalise_email
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
 
-CONTACT_KEYS = "contact_keys"
 NAME_LIMIT = 120
 ConsentAction = Literal["opt_in", "opt_out"]
 
@@ -61,7 +60,7 @@ class FormMatch:
 
 def _key_ref(kind: str, value: str) -> DocumentReference:
     digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-    return client().collection(CONTACT_KEYS).document(digest)
+    return collection(Collections.CONTACT_KEYS).document(digest)
 
 
 def clean_name(name: str | None) -> str | None:

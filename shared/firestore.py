@@ -20,14 +20,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from shared.config import get_settings
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, Query, Transaction
+    from google.cloud.firestore import (
+        Client,
+        CollectionReference,
+        DocumentReference,
+        Query,
+        Transaction,
+    )
     from google.cloud.firestore_v1.base_document import DocumentSnapshot
 
 T = TypeVar("T")
 
 
 class Collections(StrEnum):
-    """Every top-level collection the platform uses."""
+    """Every top-level collection the platform uses (tests/unit/test_architecture.py
+    checks no other module names one with a string)."""
 
     SERVICES = "services"
     STAFF = "staff"
@@ -37,6 +44,13 @@ class Collections(StrEnum):
     OUTBOX = "outbox"
     IDEMPOTENCY = "idempotency"
     PENDING_EVENTS = "pending_events"
+    CONTACT_KEYS = "contact_keys"
+    BOOKING_LOCKS = "booking_locks"
+    BOOKING_SEATS = "booking_seats"
+    REMINDERS_SENT = "reminders_sent"
+    WA_CONVERSATIONS = "wa_conversations"
+    WA_MESSAGES = "wa_messages"
+    WA_OPT_IN_REQUESTS = "wa_opt_in_requests"
     RATE_LIMITS = "rate_limits"
     HEALTH = "_health"
 
@@ -64,7 +78,7 @@ def reset_client() -> None:
         _client = None
 
 
-def collection(name: Collections) -> Any:
+def collection(name: Collections) -> CollectionReference:
     return client().collection(name.value)
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from shared.firestore import Collections, client
+from shared.firestore import Collections, client, collection
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
@@ -46,7 +46,7 @@ def _persistence_layer_class() -> type:
         def _ref(self, idempotency_key: str) -> DocumentReference:
             # Keys hold characters Firestore ids may not ("/"), so the id is a hash.
             doc_id = hashlib.sha256(idempotency_key.encode()).hexdigest()
-            return client().collection(Collections.IDEMPOTENCY.value).document(doc_id)
+            return collection(Collections.IDEMPOTENCY).document(doc_id)
 
         @staticmethod
         def _to_record(idempotency_key: str, item: dict[str, Any]) -> DataRecord:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from functions.bookings import operations, store, views
+from functions.bookings import create, reschedule, status_changes, store, views
 from functions.bookings.models import (
     BookingCreated,
     BookingOut,
@@ -21,16 +21,16 @@ from functions.bookings.models import (
     BookingStatus,
     CancelRequest,
     DateOverride,
-    RescheduleRequest,
     ServiceIn,
     ServiceOut,
     StaffBookingCreate,
     StaffIn,
     StaffOut,
+    StaffRescheduleRequest,
 )
 from shared.access import CurrentUser
 from shared.errors import Invalid, NotFound
-from shared.firestore import Collections, InvalidCursor, collection
+from shared.firestore import InvalidCursor
 from shared.params import CursorQuery, DatePath, IdPath, OptionalIdQuery
 from shared.values import BoundedDateTime
 
@@ -46,7 +46,7 @@ def _slug(name: str) -> str:
 # ---------------------------------------------------------------- services
 @admin.get("/services", summary="Every service, active or not")
 def list_services() -> list[ServiceOut]:
-    return [ServiceOut(id=i, **doc) for i, doc in store.all_documents(Collections.SERVICES)]
+    return [ServiceOut(id=i, **doc.model_dump()) for i, doc in store.all_services()]
 
 
 def _check_staff_exist(staff_ids: list[str]) -> None:
@@ -60,7 +60,7 @@ def _check_staff_exist(staff_ids: list[str]) -> None:
 def create_service(body: ServiceIn) -> ServiceOut:
     _check_staff_exist(body.staff_ids)
     service_id = _slug(body.name)
-    collection(Collections.SERVICES).document(service_id).create(body.model_dump())
+    store.create_service(service_id, body)
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -69,8 +69,7 @@ def update_service(service_id: IdPath, body: ServiceIn) -> ServiceOut:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     _check_staff_exist(body.staff_ids)
-    collection(Collections.SERVICES).document(service_id).set(body.model_dump())
-    store.forget_cached(Collections.SERVICES, service_id)
+    store.replace_service(service_id, body)
     return ServiceOut(id=service_id, **body.model_dump())
 
 
@@ -82,35 +81,28 @@ def update_service(service_id: IdPath, body: ServiceIn) -> ServiceOut:
 def retire_service(service_id: IdPath) -> None:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
-    collection(Collections.SERVICES).document(service_id).update({"active": False})
-    store.forget_cached(Collections.SERVICES, service_id)
+    store.retire_service(service_id)
 
 
 # ------------------------------------------------------------------- staff
-def _staff_document(body: StaffIn) -> dict[str, Any]:
-    data = body.model_dump(mode="json")
-    return data
-
-
 @admin.get("/staff", summary="Every staff member with hours and overrides")
 def list_staff() -> list[StaffOut]:
-    return [StaffOut(id=i, **doc) for i, doc in store.all_documents(Collections.STAFF)]
+    return [StaffOut(id=i, **doc.model_dump(mode="json")) for i, doc in store.all_staff()]
 
 
 @admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
 def create_staff(body: StaffIn) -> StaffOut:
     staff_id = _slug(body.name)
-    collection(Collections.STAFF).document(staff_id).create(_staff_document(body))
-    return StaffOut(id=staff_id, **_staff_document(body))
+    store.create_staff(staff_id, body)
+    return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
 @admin.put("/staff/{staff_id}", summary="Replace a staff member's details, hours and overrides")
 def update_staff(staff_id: IdPath, body: StaffIn) -> StaffOut:
     if not store.get_staff([staff_id]):
         raise NotFound("no such staff member")
-    collection(Collections.STAFF).document(staff_id).set(_staff_document(body))
-    store.forget_cached(Collections.STAFF, staff_id)
-    return StaffOut(id=staff_id, **_staff_document(body))
+    store.replace_staff(staff_id, body)
+    return StaffOut(id=staff_id, **body.model_dump(mode="json"))
 
 
 @admin.put(
@@ -123,12 +115,12 @@ def set_override(staff_id: IdPath, day: DatePath, body: DateOverride) -> StaffOu
         raise NotFound("no such staff member")
     if body.date != day:
         raise Invalid.field("date", "must match the date in the path")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day.isoformat()]
-    overrides.append(body.model_dump(mode="json"))
-    staff = StaffIn(**(doc | {"overrides": sorted(overrides, key=lambda o: str(o["date"]))}))
-    collection(Collections.STAFF).document(staff_id).set(_staff_document(staff))
-    store.forget_cached(Collections.STAFF, staff_id)
-    return StaffOut(id=staff_id, **_staff_document(staff))
+    overrides = [o for o in doc.overrides if o.date != day] + [body]
+    staff = StaffIn.model_validate(
+        doc.model_dump() | {"overrides": sorted(overrides, key=lambda o: o.date)}
+    )
+    store.replace_staff(staff_id, staff)
+    return StaffOut(id=staff_id, **staff.model_dump(mode="json"))
 
 
 @admin.delete(
@@ -140,9 +132,8 @@ def delete_override(staff_id: IdPath, day: DatePath) -> None:
     doc = store.get_staff([staff_id]).get(staff_id)
     if doc is None:
         raise NotFound("no such staff member")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day.isoformat()]
-    collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
-    store.forget_cached(Collections.STAFF, staff_id)
+    overrides = [o for o in doc.overrides if o.date != day]
+    store.set_staff_overrides(staff_id, overrides)
 
 
 # ---------------------------------------------------------------- bookings
@@ -174,7 +165,7 @@ def list_bookings(
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return BookingPage(
-        items=[store.booking_out(doc.id, doc.to_dict() or {}) for doc in page.items],
+        items=[store.booking_out(i, booking) for i, booking in store.page_of_bookings(page)],
         next_cursor=page.next_cursor,
     )
 
@@ -193,17 +184,13 @@ def get_booking(booking_id: IdPath) -> BookingOut:
     summary="Book for a client (may override hours, notice and window)",
 )
 def create_booking(body: StaffBookingCreate, user: CurrentUser) -> BookingCreated:
-    booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
+    booked = create.create_booking(body, created_by=f"staff:{user.uid}")
     return views.create_booking_response(booked, body.tz)
 
 
-class _Override(RescheduleRequest):
-    override_rules: bool = False
-
-
 @admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking")
-def reschedule_booking(booking_id: IdPath, body: _Override) -> BookingOut:
-    data = operations.reschedule(
+def reschedule_booking(booking_id: IdPath, body: StaffRescheduleRequest) -> BookingOut:
+    data = reschedule.reschedule(
         booking_id, body.start, by_staff=True, override=body.override_rules
     )
     return store.booking_out(booking_id, data)
@@ -211,21 +198,17 @@ def reschedule_booking(booking_id: IdPath, body: _Override) -> BookingOut:
 
 @admin.post("/bookings/{booking_id}/cancel", summary="Cancel a booking (no notice limit)")
 def cancel_booking(booking_id: IdPath, body: CancelRequest | None = None) -> BookingOut:
-    data = operations.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
+    data = status_changes.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
     return store.booking_out(booking_id, data)
 
 
 @admin.post("/bookings/{booking_id}/confirm", summary="Confirm a booking held for payment")
 def confirm_booking(booking_id: IdPath) -> BookingOut:
-    data = operations.change_status(
-        booking_id, "confirmed", "booking.confirmed", allowed_from=("pending_payment",)
-    )
+    data = status_changes.confirm(booking_id)
     return store.booking_out(booking_id, data)
 
 
 @admin.post("/bookings/{booking_id}/no-show", summary="Mark that the client did not come")
 def mark_no_show(booking_id: IdPath) -> BookingOut:
-    data = operations.change_status(
-        booking_id, "no_show", "booking.no_show", allowed_from=("confirmed", "completed")
-    )
+    data = status_changes.mark_no_show(booking_id)
     return store.booking_out(booking_id, data)

@@ -16,14 +16,27 @@ builds straight from the documents it decodes (functions/bookings/rules.py,
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import repeat
 from operator import add, sub
 from zoneinfo import ZoneInfo
+
+from functions.bookings.grid import grid_starts
+from functions.bookings.wallclock import (
+    EPOCH_UTC,
+    WallRange,
+    clock_seconds,
+    day_wall,
+    hhmm,
+    human,
+    instant_at_or_after,
+    normalise_ranges,
+    require_aware,
+    whole_seconds,
+)
 
 
 @dataclass(frozen=True)
@@ -166,9 +179,9 @@ def available_slots(
     - slots of several staff members at the same start merge into one, with
       seats_left the largest among them and staff_ids those that are free.
     """
-    _aware(window_start, "window_start")
-    _aware(window_end, "window_end")
-    _aware(now, "now")
+    require_aware(window_start, "window_start")
+    require_aware(window_end, "window_end")
+    require_aware(now, "now")
     duration, step, before, after = _check_service(service)
     low, high = _bounds(service, window_start, window_end, now, ignore_rules)
     schedules: dict[str, StaffSchedule] = {}
@@ -179,7 +192,7 @@ def available_slots(
     booked = bookings if isinstance(bookings, Mapping) else booked_times(bookings, schedules)
     free = {
         staff_id: _free(
-            _grid(schedule, step, duration, low, high),
+            grid_starts(schedule, step, duration, low, high),
             booked.get(staff_id),
             service.service_id,
             duration,
@@ -206,7 +219,7 @@ def available_slots(
 
 
 def _slot(start: int, length: timedelta, seats_left: int, staff_ids: tuple[str, ...]) -> Slot:
-    at = _EPOCH_UTC + timedelta(seconds=start)
+    at = EPOCH_UTC + timedelta(seconds=start)
     return Slot(at, at + length, seats_left, staff_ids)
 
 
@@ -225,8 +238,8 @@ def why_not_bookable(
     "beyond_window", "outside_hours", "off_grid". With `ignore_rules` only
     "in_the_past" is checked (staff may book outside hours and notice).
     """
-    _aware(start, "start")
-    _aware(now, "now")
+    require_aware(start, "start")
+    require_aware(now, "now")
     duration, step, _, _ = _check_service(service)
     moment = start.timestamp()
     current = now.timestamp()
@@ -235,28 +248,28 @@ def why_not_bookable(
     if ignore_rules:
         return None
     if moment < current + service.minimum_notice.total_seconds():
-        notice = _human(service.minimum_notice)
+        notice = human(service.minimum_notice)
         return "too_soon", f"This service must be booked at least {notice} in advance."
     if moment >= current + service.booking_window.total_seconds():
-        ahead = _human(service.booking_window)
+        ahead = human(service.booking_window)
         return "beyond_window", f"This service can be booked at most {ahead} in advance."
     zone = ZoneInfo(schedule.time_zone)
     local = start.astimezone(zone)
     day = local.date()
     on_day = f"{day:%A} {day.day} {day:%B}"
     if day in schedule.overrides:
-        ranges = _normalise(schedule.overrides[day])
+        ranges = normalise_ranges(schedule.overrides[day])
     else:
-        ranges = _normalise(schedule.weekly_hours.get(day.weekday(), ()))
+        ranges = normalise_ranges(schedule.weekly_hours.get(day.weekday(), ()))
     if not ranges:
         return "outside_hours", f"There are no appointments on {on_day}; please choose another day."
-    midnight = _day_wall(day)
-    wall = midnight + _clock(local.time())
+    midnight = day_wall(day)
+    wall = midnight + clock_seconds(local.time())
     inside = False
-    fitting: list[_Range] = []
+    fitting: list[WallRange] = []
     for rng in ranges:
-        begin = _instant_at_or_after(zone, midnight + rng[0])
-        end = _instant_at_or_after(zone, midnight + rng[1])
+        begin = instant_at_or_after(zone, midnight + rng[0])
+        end = instant_at_or_after(zone, midnight + rng[1])
         if begin <= moment < end:
             inside = True
             if moment + duration <= end:
@@ -276,15 +289,15 @@ def why_not_bookable(
             f"only the first {at} can be booked.",
         )
     if fitting:
-        first = _hhmm(fitting[0][0])
-        every = _human(timedelta(seconds=step))
+        first = hhmm(fitting[0][0])
+        every = human(timedelta(seconds=step))
         return (
             "off_grid",
             f"Appointments start every {every} from {first}; please choose one of those times.",
         )
-    hours = ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in ranges)
+    hours = ", ".join(f"{hhmm(a)}-{hhmm(b)}" for a, b in ranges)
     if inside:
-        length = _human(service.duration)
+        length = human(service.duration)
         return (
             "outside_hours",
             f"An appointment of {length} at {at} would end after working hours "
@@ -298,205 +311,23 @@ def why_not_bookable(
 
 # ------------------------------------------------------------------ internals
 #
-# How: for each staff member, walk the local dates the window touches; a day
-# whose UTC offset holds from midnight to midnight lays each range's grid out
-# arithmetically in epoch seconds (only the starts inside the window and the
-# rules are made); a day with a clock change resolves each wall time on its
-# own. Each staff member's bookings come as a BookedTime, whose widened
-# starts and widened ends are sorted lists, so the bookings overlapping a slot
-# are counted with two bisections: O(slots log bookings) here, no scan per
-# slot, and no work per booking (that was done once, building the BookedTime).
-#
-# Instants are integer epoch seconds inside (bookings' busy spans floats,
-# as stored); datetimes are made only for the slots offered. Wall-clock
-# times are integer "wall seconds" (seconds since 1970-01-01 00:00 on the
-# local clock).
-
-_SECOND = timedelta(seconds=1)
-_DAY = 86_400
-_ONE_DAY = timedelta(days=1)
-_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_NAIVE = datetime(1970, 1, 1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-_Range = tuple[int, int]  # wall seconds since local midnight, [start, end)
-
-
-def _aware(value: datetime, name: str) -> None:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
-
-
-def _whole_seconds(value: timedelta, name: str, *, positive: bool) -> int:
-    seconds, rest = divmod(value, _SECOND)
-    if rest:
-        raise ValueError(f"{name} must be a whole number of seconds")
-    if seconds < 0 or (positive and seconds == 0):
-        raise ValueError(f"{name} must be {'positive' if positive else 'zero or more'}")
-    return int(seconds)
+# The grid of starts comes from grid.py. Each staff member's bookings come
+# as a BookedTime, whose widened starts and widened ends are sorted lists,
+# so the bookings overlapping a slot are counted with two bisections:
+# O(slots log bookings) here, no scan per slot, and no work per booking
+# (that was done once, building the BookedTime). Instants are integer epoch
+# seconds inside (bookings' busy spans floats, as stored); datetimes are
+# made only for the slots offered.
 
 
 def _check_service(service: ServiceRules) -> tuple[int, int, int, int]:
-    duration = _whole_seconds(service.duration, "duration", positive=True)
-    interval = _whole_seconds(service.slot_interval, "slot_interval", positive=True)
-    before = _whole_seconds(service.buffer_before, "buffer_before", positive=False)
-    after = _whole_seconds(service.buffer_after, "buffer_after", positive=False)
+    duration = whole_seconds(service.duration, "duration", positive=True)
+    interval = whole_seconds(service.slot_interval, "slot_interval", positive=True)
+    before = whole_seconds(service.buffer_before, "buffer_before", positive=False)
+    after = whole_seconds(service.buffer_after, "buffer_after", positive=False)
     if service.seats < 1:
         raise ValueError("seats must be at least 1")
     return duration, interval, before, after
-
-
-def _clock(value: time) -> int:
-    return value.hour * 3600 + value.minute * 60 + value.second
-
-
-def _normalise(ranges: Sequence[tuple[time, time]]) -> tuple[_Range, ...]:
-    """Ranges as wall seconds since midnight, sorted. An end of 00:00 or
-    `time.max` (how "24:00" is stored) means midnight at the end of the day;
-    a range that ends where or before it starts is empty and dropped."""
-    out = []
-    for start, end in ranges:
-        stop = _DAY if end in (time.min, time.max) else _clock(end)
-        begin = _clock(start)
-        if begin < stop:
-            out.append((begin, stop))
-    return tuple(sorted(out))
-
-
-class _Hours:
-    """One staff member's normalised ranges for any local date (memoised)."""
-
-    def __init__(self, schedule: StaffSchedule) -> None:
-        self.weekly = {day: _normalise(schedule.weekly_hours.get(day, ())) for day in range(7)}
-        self.overrides = schedule.overrides
-        self.cache: dict[date, tuple[_Range, ...]] = {}
-
-    def on(self, day: date) -> tuple[_Range, ...]:
-        if day in self.overrides:
-            found = self.cache.get(day)
-            if found is None:
-                found = self.cache[day] = _normalise(self.overrides[day])
-            return found
-        return self.weekly[day.weekday()]
-
-
-def _offset(zone: ZoneInfo, wall: datetime) -> int:
-    found = zone.utcoffset(wall)
-    return 0 if found is None else found // _SECOND
-
-
-def _offset_at(zone: ZoneInfo, instant: int) -> int:
-    found = datetime.fromtimestamp(instant, zone).utcoffset()
-    return 0 if found is None else found // _SECOND
-
-
-def _offsets(zone: ZoneInfo, wall: int) -> tuple[int, int]:
-    """UTC offsets (fold=0, fold=1) of a wall time: equal for an ordinary
-    time, first > second in a repeated hour, first < second in a gap."""
-    naive = _EPOCH_NAIVE + timedelta(seconds=wall)
-    return _offset(zone, naive), _offset(zone, naive.replace(fold=1))
-
-
-def _instant(zone: ZoneInfo, wall: int) -> int | None:
-    """The instant of a wall time, the first occurrence if it repeats, None if
-    the clocks skip it."""
-    first, second = _offsets(zone, wall)
-    return None if first < second else wall - first
-
-
-def _instant_at_or_after(zone: ZoneInfo, wall: int) -> int:
-    """When the local clock first reads `wall` or later: the wall time's
-    (first) instant, or for a skipped time the moment the clocks jump."""
-    first, second = _offsets(zone, wall)
-    if first >= second:
-        return wall - first
-    low, high = wall - second, wall - first  # the jump lies in (low, high]
-    while high - low > 1:
-        middle = (low + high) // 2
-        if middle + _offset_at(zone, middle) >= wall:
-            high = middle
-        else:
-            low = middle
-    return high
-
-
-def _day_wall(day: date) -> int:
-    return (day.toordinal() - _EPOCH_ORDINAL) * _DAY
-
-
-def _local_date(zone: ZoneInfo, instant: float) -> date:
-    return datetime.fromtimestamp(instant, zone).date()
-
-
-def _range_starts(
-    zone: ZoneInfo,
-    day: int,
-    rng: _Range,
-    step: int,
-    duration: int,
-    offset: int | None,
-    low: float,
-    high: float,
-) -> list[int]:
-    """Starts of one range's grid whose slot fits the range, in [low, high).
-
-    `offset` is the zone's UTC offset when it holds all day; otherwise every
-    wall time is resolved on its own (skipped ones dropped, repeated ones at
-    their first occurrence)."""
-    if offset is not None:
-        first = day + rng[0] - offset
-        last = day + rng[1] - offset - duration  # latest start that still fits
-        k_low = 0 if low <= first else math.ceil((low - first) / step)
-        k_high = min((last - first) // step + 1, math.ceil((high - first) / step))
-        if k_high <= k_low:
-            return []
-        return list(range(first + k_low * step, first + k_high * step, step))
-    end = _instant_at_or_after(zone, day + rng[1])
-    out = []
-    for wall in range(day + rng[0], day + rng[1], step):
-        instant = _instant(zone, wall)
-        if instant is None:
-            continue
-        if instant + duration > end or instant >= high:
-            break
-        if instant >= low:
-            out.append(instant)
-    return out
-
-
-def _grid(schedule: StaffSchedule, step: int, duration: int, low: float, high: float) -> list[int]:
-    """Every start (epoch seconds) in [low, high) on the staff member's grid
-    whose slot fits their hours, sorted and unique."""
-    zone = ZoneInfo(schedule.time_zone)
-    hours = _Hours(schedule)
-    day = _local_date(zone, low)
-    last_day = _local_date(zone, high)
-    starts: list[int] = []
-    unsorted = False
-    wall = _day_wall(day)
-    midnight: tuple[int, int] | None = None  # offsets at the start of `day`, when known
-    while day <= last_day:
-        ranges = hours.on(day)
-        if ranges:
-            if midnight is None:
-                midnight = _offsets(zone, wall)
-            next_midnight = _offsets(zone, wall + _DAY)
-            # One offset all day unless the clocks change: then slot by slot.
-            uniform = midnight[0] == midnight[1] == next_midnight[0] == next_midnight[1]
-            offset = midnight[0] if uniform else None
-            previous_end = -1
-            for rng in ranges:
-                unsorted |= rng[0] < previous_end
-                previous_end = rng[1]
-                starts += _range_starts(zone, wall, rng, step, duration, offset, low, high)
-            midnight = next_midnight
-        else:
-            midnight = None
-        day += _ONE_DAY
-        wall += _DAY
-    if unsorted:  # overlapping ranges: their grids may interleave or coincide
-        starts = sorted(set(starts))
-    return starts
 
 
 def _free(
@@ -551,18 +382,3 @@ def _bounds(
         low = max(low, current + service.minimum_notice.total_seconds())
         high = min(high, current + service.booking_window.total_seconds())
     return low, high
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def _human(value: timedelta) -> str:
-    """`timedelta(hours=1, minutes=30)` → "1 hour 30 minutes"."""
-    seconds = int(value.total_seconds())
-    parts = []
-    for unit, size in (("day", _DAY), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
-    return " ".join(parts) or "0 minutes"

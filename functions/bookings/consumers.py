@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from functions.bookings import store
+from shared import metrics
 from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
-from shared.firestore import Collections, collection
 from shared.idempotency import idempotent
 
 
@@ -56,12 +57,7 @@ def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
             scope="booking",
             booking_id=data["booking_id"],
         )
-    collection(Collections.BOOKINGS).document(data["booking_id"]).update(
-        {
-            "contact_id": match.contact_id,
-            "possible_duplicate_of": list(match.possible_duplicate_of),
-        }
-    )
+    store.set_contact(data["booking_id"], match.contact_id, list(match.possible_duplicate_of))
     return {
         "contact_id": match.contact_id,
         "possible_duplicate_of": list(match.possible_duplicate_of),
@@ -83,26 +79,27 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     from shared.providers import Attachment, OutboundMessage, email_provider
 
     data = event.data
-    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"]) or {}
+    staff = store.get_staff([data["staff_id"]]).get(data["staff_id"])
     emails = booking_emails(
-        event.detail_type, data, manage_url=data.get("manage_url"), staff_email=staff.get("email")
+        event.detail_type,
+        data,
+        manage_url=data.get("manage_url"),
+        staff_email=staff.email if staff else None,
     )
     provider = email_provider()
     sent = []
     for email in emails:
         attachments = []
         if email.attach_ics:
-            ics = rules.ics_document(
-                booking_id=data["booking_id"],
-                summary=f"{data.get('service_name', 'Appointment')} with MilliIntell",
-                description=data.get("manage_url") or "",
+            ics = rules.booking_calendar(
+                data["booking_id"],
+                service_name=data.get("service_name"),
+                status=data["status"],
+                sequence=int(data.get("sequence") or 0),
                 start=datetime.fromisoformat(data["start"]),
                 end=datetime.fromisoformat(data["end"]),
                 created=event.envelope.occurred_at,
-                organizer_email=None,
-                status=data["status"],
-                sequence=int(data.get("sequence") or 0),
-                domain="milliintell",
+                description=data.get("manage_url") or "",
             )
             attachments.append(
                 Attachment(
@@ -124,6 +121,7 @@ def email_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
             )
         )
         sent.append(result.provider_message_id)
+    metrics.count("EmailsSent", len(sent))
     return {"sent": sent}
 
 

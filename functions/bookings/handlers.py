@@ -12,48 +12,50 @@ utilities at cold start.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from functions.bookings import rules
+from functions.bookings import rules, store
 from shared import clock
 from shared.config import get_settings
 from shared.events import Publisher, StagedEvent
-from shared.firestore import Collections, client, collection, field_filter, run_transaction
 from shared.logging import get_logger
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
-    from google.cloud.firestore import DocumentReference, Transaction
+    from google.cloud.firestore import Transaction
+
+    from functions.bookings.models import StoredBooking
 
 logger = get_logger("bookings")
 events = Publisher("bookings")
 BATCH = 200
-REMINDERS_SENT = "reminders_sent"
 
 
 # ------------------------------------------------------------ completion
-def _complete(ref: DocumentReference) -> StagedEvent | None:
+def _complete(booking_id: str) -> StagedEvent | None:
     """Flip one booking to completed, staging its event in the same transaction.
 
     Returns the staged event, or None when someone changed the booking
     meanwhile (an overlapping run, a cancel, a reschedule).
     """
-    from functions.bookings.operations import event_detail
+    from functions.bookings.common import event_detail
 
-    def work(transaction: Transaction) -> StagedEvent | None:
-        data = ref.get(transaction=transaction).to_dict() or {}
-        if data.get("status") != "confirmed" or data["end_at"] > clock.now():
+    def decide(booking: StoredBooking | None) -> dict[str, Any] | None:
+        if booking is None or booking.status != "confirmed" or booking.end_at > clock.now():
             return None
-        transaction.update(ref, {"status": "completed", "updated_at": clock.now()})
-        data["status"] = "completed"
+        return {"status": "completed", "updated_at": clock.now()}
+
+    def stage(transaction: Transaction, booking: StoredBooking) -> StagedEvent:
         return events.stage(
             transaction,
             "booking.completed",
-            event_detail(ref.id, data),
-            event_id=f"booking.completed:{ref.id}",
+            event_detail(booking_id, booking),
+            event_id=f"booking.completed:{booking_id}",
         )
 
-    return run_transaction(work)
+    done = store.transition(booking_id, decide, stage)
+    return done[1] if done else None
 
 
 def complete_past_bookings(event: dict[str, Any], context: LambdaContext | None) -> dict[str, int]:
@@ -66,18 +68,11 @@ def complete_past_bookings(event: dict[str, Any], context: LambdaContext | None)
     republished = events.republish_pending()
     completed = 0
     while True:
-        query = (
-            collection(Collections.BOOKINGS)
-            .where(filter=field_filter("status", "==", "confirmed"))
-            .where(filter=field_filter("end_at", "<=", clock.now()))
-            .order_by("end_at")
-            .limit(BATCH)
-        )
-        documents = list(query.stream())
-        staged = [done for doc in documents if (done := _complete(doc.reference))]
+        ended = store.ended_confirmed_ids(clock.now(), BATCH)
+        staged = [done for booking_id in ended if (done := _complete(booking_id))]
         events.flush(staged)
         completed += len(staged)
-        if len(documents) < BATCH or not staged:
+        if len(ended) < BATCH or not staged:
             break
     logger.info(
         "completed past bookings", extra={"completed": completed, "republished": republished}
@@ -88,15 +83,10 @@ def complete_past_bookings(event: dict[str, Any], context: LambdaContext | None)
 # ------------------------------------------------------------ holds
 def release_expired_holds(event: dict[str, Any], context: LambdaContext | None) -> dict[str, int]:
     """Cancel bookings held for payment past their expiry, freeing their slots."""
-    from functions.bookings.operations import expire_hold
+    from functions.bookings.status_changes import expire_hold
 
-    query = (
-        collection(Collections.BOOKINGS)
-        .where(filter=field_filter("status", "==", "pending_payment"))
-        .where(filter=field_filter("hold_expires_at", "<=", clock.now()))
-        .limit(BATCH)
-    )
-    released = sum(1 for doc in query.stream() if expire_hold(doc.id) is not None)
+    expired = store.expired_hold_ids(clock.now(), BATCH)
+    released = sum(1 for booking_id in expired if expire_hold(booking_id) is not None)
     logger.info("released expired holds", extra={"released": released})
     return {"released": released}
 
@@ -111,40 +101,28 @@ def send_reminders(event: dict[str, Any], context: LambdaContext | None) -> dict
     skips; a reschedule changes the start and so re-arms the reminder; a
     cancelled booking is no longer confirmed and gets none.
     """
-    from google.api_core.exceptions import AlreadyExists, Conflict
+    from functions.bookings.common import event_detail
 
-    from functions.bookings.operations import event_detail
-
-    offsets = rules.reminder_offsets(get_settings().get("BOOKING_REMINDERS"))
+    offsets = get_settings().booking_reminders
     now = clock.now()
     horizon = now + max(offset for _, offset in offsets)
-    query = (
-        collection(Collections.BOOKINGS)
-        .where(filter=field_filter("status", "==", "confirmed"))
-        .where(filter=field_filter("start_at", ">", now))
-        .where(filter=field_filter("start_at", "<=", horizon))
-        .order_by("start_at")
-    )
     emitted = 0
-    for doc in query.stream():
-        data = doc.to_dict() or {}
-        booked_at = data.get("booked_at") or data.get("created_at") or data["start_at"]
-        kind = rules.due_reminder(data["start_at"], booked_at, now, offsets)
+    for booking_id, booking in store.confirmed_starting_between(now, horizon):
+        booked_at = booking.booked_at or booking.created_at or booking.start_at
+        kind = rules.due_reminder(booking.start_at, booked_at, now, offsets)
         if kind is None:
             continue
-        start_key = int(data["start_at"].timestamp())
-        marker = client().collection(REMINDERS_SENT).document(f"{doc.id}:{kind}:{start_key}")
-        batch = client().batch()
-        batch.create(marker, {"at": now, "expires_at": data["end_at"] + timedelta(days=30)})
-        staged = events.stage(
-            batch,
-            "reminder.due",
-            event_detail(doc.id, data, kind=kind),
-            event_id=f"reminder.due:{doc.id}:{kind}:{start_key}",
+        start_key = int(booking.start_at.timestamp())
+        stage = partial(
+            events.stage,
+            detail_type="reminder.due",
+            detail=event_detail(booking_id, booking, kind=kind),
+            event_id=f"reminder.due:{booking_id}:{kind}:{start_key}",
         )
-        try:
-            batch.commit()
-        except (AlreadyExists, Conflict):
+        marker = f"{booking_id}:{kind}:{start_key}"
+        expires = booking.end_at + timedelta(days=30)
+        staged = store.mark_reminder_sent(marker, now, expires, stage)
+        if staged is None:
             continue  # already emitted, by an earlier or a simultaneous run
         events.flush([staged])
         emitted += 1

@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shared.firestore import client
+from shared import clock
+from shared.firestore import Collections, client, collection
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, WriteBatch
 
-LOCKS = "booking_locks"
-SEATS = "booking_seats"
+    from functions.bookings.models import StoredBooking, StoredService
+
 BUCKET_SECONDS = 300
 ACTIVE_STATUSES = ("pending_payment", "confirmed")
 
@@ -61,11 +62,11 @@ def group_of(service_id: str, staff_id: str, start: datetime) -> str:
 
 
 def _lock_ref(lock_id: str) -> DocumentReference:
-    return client().collection(LOCKS).document(lock_id)
+    return collection(Collections.BOOKING_LOCKS).document(lock_id)
 
 
 def _seat_ref(seat_id: str) -> DocumentReference:
-    return client().collection(SEATS).document(seat_id)
+    return collection(Collections.BOOKING_SEATS).document(seat_id)
 
 
 def add_lock_creates(
@@ -125,7 +126,7 @@ def cleared_stale_locks(lock_ids: Iterable[str], now: datetime) -> set[str]:
     holder_ids = {str((s.to_dict() or {}).get("booking_id")) for s in snapshots}
     holders = {
         h.id: (h.to_dict() if h.exists else None)
-        for h in db.get_all([db.collection("bookings").document(i) for i in holder_ids])
+        for h in db.get_all([collection(Collections.BOOKINGS).document(i) for i in holder_ids])
     }
     cleared: set[str] = set()
     for snapshot in snapshots:
@@ -170,3 +171,75 @@ def add_seat_create(batch: WriteBatch, seat_id: str, booking_id: str, expires_at
 def group_has_other_seats(group: str, seats: int, seat_id: str | None) -> bool:
     ids = [f"{group}:{n}" for n in range(seats)]
     return any(s.exists and s.id != seat_id for s in client().get_all([_seat_ref(i) for i in ids]))
+
+
+# ------------------------------------------------------------ claiming
+LOCK_TTL = timedelta(days=2)  # locks outlive their booking's end by this, then TTL deletes them
+
+
+def claim_and_write(
+    booking_id: str,
+    staff_id: str,
+    service_id: str,
+    service: StoredService,
+    start: datetime,
+    end: datetime,
+    write: Any,
+    keep: tuple[str, ...] = (),
+    clear_stale: bool = True,
+) -> Claim:
+    """Take the locks for this span and run `write(batch, claim)` in the same commit.
+
+    `keep` are locks the booking already holds (a reschedule onto an
+    overlapping time). Raises SlotTaken when the time is held by someone else
+    (with `clear_stale=False`, as soon as the commit is refused, without
+    looking for stale locks).
+    """
+    from google.api_core.exceptions import AlreadyExists
+    from google.api_core.exceptions import Conflict as GrpcConflict
+
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    lock_ids = span_lock_ids(staff_id, start, end, before, after)
+    seats = service.seats
+    group = group_of(service_id, staff_id, start) if seats > 1 else None
+    expires = end + after + LOCK_TTL
+    for attempt in range(4):
+        batch = client().batch()
+        if group is None:
+            claim = Claim(lock_ids)
+            add_lock_creates(
+                batch, booking_id, [i for i in lock_ids if i not in keep], None, 1, expires
+            )
+        else:
+            free = free_seats(group, seats)
+            if not free:
+                raise SlotTaken(group)
+            missing = missing_group_locks(lock_ids, group)
+            claim = Claim(lock_ids, group, free[0])
+            add_lock_creates(batch, booking_id, missing, group, seats, expires)
+            add_seat_create(batch, free[0], booking_id, expires)
+        write(batch, claim)
+        try:
+            batch.commit()
+            return claim
+        except (AlreadyExists, GrpcConflict):
+            if group is not None:
+                continue  # a seat or the group's first locks went meanwhile: look again
+            if attempt == 3 or not clear_stale or not clear_stale_locks(lock_ids, clock.now()):
+                raise SlotTaken(staff_id) from None
+    raise SlotTaken(staff_id)
+
+
+def release_group_if_empty(booking: StoredBooking, seats: int) -> None:
+    group = group_of(booking.service_id, booking.staff_id, booking.start_at)
+    if not group_has_other_seats(group, seats, None):
+        clear_stale_locks(booking.lock_ids, clock.now())
+
+
+def release(lock_ids: Iterable[str], seat_id: str | None) -> None:
+    """Delete these locks and this seat in one batch."""
+    batch = client().batch()
+    add_lock_deletes(batch, lock_ids)
+    add_seat_delete(batch, seat_id)
+    batch.commit()

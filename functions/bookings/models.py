@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -96,13 +96,18 @@ class PriceIn(Money):
     )
 
 
-class ServiceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class StoredService(BaseModel):
+    """A service as stored in `services/<id>` and as every read returns it.
+
+    Its defaults are the only ones: what staff send (`ServiceIn`) inherits
+    them, and no read falls back to its own."""
+
+    model_config = ConfigDict(extra="ignore")
 
     name: SingleLine = Field(min_length=1, max_length=120)
     description: MultiLine = Field(default="", max_length=2000)
     duration_minutes: Minutes5 = Field(ge=5, le=720)
-    price: PriceIn
+    price: Money
     buffer_before_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     buffer_after_minutes: Minutes5 = Field(default=0, ge=0, le=240)
     minimum_notice_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
@@ -112,6 +117,12 @@ class ServiceIn(BaseModel):
     prepayment_required: bool = False
     active: bool = True
     staff_ids: list[DocumentId] = Field(min_length=1, max_length=50)
+
+
+class ServiceIn(StoredService):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    price: PriceIn
 
 
 class ServiceOut(ServiceIn):
@@ -164,15 +175,25 @@ class DateOverride(BaseModel):
     note: SingleLine = Field(default="", max_length=200)
 
 
-class StaffIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class StoredStaff(BaseModel):
+    """A staff member as stored in `staff/<id>` and as every read returns it
+    (the time zone was checked when written; reading it again is not)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     name: PersonName
-    email: EmailAddress | None = None
-    time_zone: TimeZoneName
+    email: str | None = None
+    time_zone: str
     weekly_hours: dict[Weekday, DayHours] = Field(default_factory=dict)
     overrides: list[DateOverride] = Field(default_factory=list, max_length=1000)
     active: bool = True
+
+
+class StaffIn(StoredStaff):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailAddress | None = None
+    time_zone: TimeZoneName
 
     @model_validator(mode="after")
     def _unique_override_dates(self) -> StaffIn:
@@ -230,6 +251,10 @@ class RescheduleRequest(BaseModel):
     start: BoundedDateTime
 
 
+class StaffRescheduleRequest(RescheduleRequest):
+    override_rules: bool = False
+
+
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -261,6 +286,41 @@ class Customer(BaseModel):
     name: str
     email: str
     phone: str | None = None
+
+
+class StoredBooking(BaseModel):
+    """A booking as stored in `bookings/<id>` and as every full read returns
+    it, defaults set here once. (The slots query reads a few columns as they
+    are, not this: see `rules.booked_time`.)"""
+
+    model_config = ConfigDict(extra="ignore")
+
+    service_id: str
+    service_name: str = ""
+    staff_id: str
+    status: BookingStatus
+    start_at: datetime
+    end_at: datetime
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    tz: str = "UTC"
+    locale: str = "en-GB"
+    customer: Customer
+    notes: str = ""
+    whatsapp_opt_in: bool = False
+    whatsapp_consent: dict[str, Any] | None = None
+    manage_token_hash: str | None = None
+    price: Money | None = None
+    created_by: str = "client"
+    created_at: datetime | None = None
+    booked_at: datetime | None = None
+    sequence: int = 0
+    hold_expires_at: datetime | None = None
+    lock_ids: list[str] = Field(default_factory=list)
+    seat_id: str | None = None
+    contact_id: str | None = None
+    possible_duplicate_of: list[str] = Field(default_factory=list)
+    cancel_reason: str | None = None
 
 
 class BookingCreated(BaseModel):

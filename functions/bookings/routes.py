@@ -4,12 +4,12 @@ client's manage link (view, reschedule, cancel, calendar file)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from functions.bookings import operations, rules, store, views
+from functions.bookings import common, create, reschedule, rules, status_changes, store, views
 from functions.bookings.availability import available_slots
 from functions.bookings.models import (
     BookingCreate,
@@ -20,6 +20,7 @@ from functions.bookings.models import (
     RescheduleRequest,
     SlotOut,
     SlotsOut,
+    StoredBooking,
     TimeZoneName,
 )
 from shared import clock
@@ -31,6 +32,7 @@ from shared.values import BoundedDate, normalise_phone
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
 LONGEST_BOOKING = timedelta(days=1)  # longest service plus buffers, for range queries
+PUBLIC_SERVICE_FIELDS = set(PublicService.model_fields) - {"id"}
 
 
 @public.get("/services", summary="Active services clients can book")
@@ -39,17 +41,7 @@ def list_services(response: Response) -> list[PublicService]:
     # may keep it a minute (every other answer is no-store, shared.web).
     response.headers["Cache-Control"] = "public, max-age=60"
     return [
-        PublicService(
-            id=service_id,
-            name=doc["name"],
-            description=doc.get("description", ""),
-            duration_minutes=doc["duration_minutes"],
-            price=doc["price"],
-            seats=doc.get("seats", 1),
-            prepayment_required=doc.get("prepayment_required", False),
-            minimum_notice_minutes=doc.get("minimum_notice_minutes", 0),
-            booking_window_days=doc.get("booking_window_days", 60),
-        )
+        PublicService(id=service_id, **doc.model_dump(include=PUBLIC_SERVICE_FIELDS))
         for service_id, doc in store.active_services()
     ]
 
@@ -71,12 +63,10 @@ def list_slots(
     zone = ZoneInfo(tz)
     window_start = datetime.combine(from_, time(0), zone).astimezone(UTC)
     window_end = datetime.combine(to + timedelta(days=1), time(0), zone).astimezone(UTC)
-    service = operations.load_service(service_id, location="query")
-    staff = store.get_staff(list(service.get("staff_ids", [])))
+    service = common.load_service(service_id, location="query")
+    staff = store.get_staff(service.staff_ids)
     schedules = [
-        rules.staff_schedule(staff_id, doc)
-        for staff_id, doc in staff.items()
-        if doc.get("active", True)
+        rules.staff_schedule(staff_id, doc) for staff_id, doc in staff.items() if doc.active
     ]
     now = clock.now()
     booked = store.booked_times(
@@ -111,7 +101,7 @@ def list_slots(
 )
 def create_booking(body: BookingCreate, limits: RateLimit) -> BookingCreated:
     limits.hit("bookings", email=body.customer.email.lower(), phone=_phone_key(body.customer.phone))
-    return views.create_booking_response(operations.create_booking(body), body.tz)
+    return views.create_booking_response(create.create_booking(body), body.tz)
 
 
 def _phone_key(raw: str) -> str | None:
@@ -147,7 +137,7 @@ def manage_token(
 ManageToken = Annotated[str | None, Depends(manage_token)]
 
 
-def for_client(booking_id: str, token: str | None, limits: Limiter) -> dict[str, Any]:
+def for_client(booking_id: str, token: str | None, limits: Limiter) -> StoredBooking:
     """The booking its token opens, counted against the manage limits.
 
     An address that sent too many wrong tokens is refused before anything is
@@ -158,7 +148,7 @@ def for_client(booking_id: str, token: str | None, limits: Limiter) -> dict[str,
     limits.check("manage_failures")
     limits.hit("manage", booking=booking_id)
     try:
-        return operations.get_for_client(booking_id, token)
+        return common.get_for_client(booking_id, token)
     except NotFound:
         limits.hit("manage_failures", booking=booking_id)
         raise
@@ -179,7 +169,7 @@ def reschedule_booking(
     booking_id: IdPath, body: RescheduleRequest, token: ManageToken, limits: RateLimit
 ) -> BookingView:
     for_client(booking_id, token, limits)
-    data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
+    data = reschedule.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
     return views.booking_view(booking_id, data, token or "")
 
 
@@ -188,7 +178,7 @@ def cancel_booking(
     booking_id: IdPath, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
 ) -> BookingView:
     for_client(booking_id, token, limits)
-    data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
+    data = status_changes.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
     return views.booking_view(booking_id, data, token or "")
 
 
@@ -199,18 +189,16 @@ def cancel_booking(
     responses={200: {"content": {"text/calendar": {}}}, **RATE_LIMITED},
 )
 def booking_ics(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> Response:
-    data = for_client(booking_id, token, limits)
-    body = rules.ics_document(
-        booking_id=booking_id,
-        summary=views.calendar_summary(data),
-        description=f"Manage or cancel: {operations.manage_url(booking_id, token or '')}",
-        start=data["start_at"],
-        end=data["end_at"],
-        created=data.get("created_at", data["start_at"]),
-        organizer_email=None,
-        status=data["status"],
-        sequence=int(data.get("sequence", 0)),
-        domain="milliintell",
+    booking = for_client(booking_id, token, limits)
+    body = rules.booking_calendar(
+        booking_id,
+        service_name=booking.service_name,
+        status=booking.status,
+        sequence=booking.sequence,
+        start=booking.start_at,
+        end=booking.end_at,
+        created=booking.created_at or booking.start_at,
+        description=f"Manage or cancel: {common.manage_url(booking_id, token or '')}",
     )
     return Response(
         content=body,

@@ -8,28 +8,31 @@ import hmac
 import re
 import secrets
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from functions.bookings.availability import BookedTime, ServiceRules, Span, StaffSchedule
+from shared.config import parse_reminder_offsets
+
+if TYPE_CHECKING:
+    from functions.bookings.models import HoursRange, StoredService, StoredStaff
 
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 HOLD_MINUTES = 15
-DEFAULT_REMINDERS = "24h,2h"
 
 
-def service_rules(service_id: str, doc: Mapping[str, Any]) -> ServiceRules:
+def service_rules(service_id: str, doc: StoredService) -> ServiceRules:
     return ServiceRules(
         service_id=service_id,
-        duration=timedelta(minutes=doc["duration_minutes"]),
-        buffer_before=timedelta(minutes=doc.get("buffer_before_minutes", 0)),
-        buffer_after=timedelta(minutes=doc.get("buffer_after_minutes", 0)),
-        slot_interval=timedelta(minutes=doc.get("slot_interval_minutes", 15)),
-        minimum_notice=timedelta(minutes=doc.get("minimum_notice_minutes", 0)),
-        booking_window=timedelta(days=doc.get("booking_window_days", 60)),
-        seats=doc.get("seats", 1),
+        duration=timedelta(minutes=doc.duration_minutes),
+        buffer_before=timedelta(minutes=doc.buffer_before_minutes),
+        buffer_after=timedelta(minutes=doc.buffer_after_minutes),
+        slot_interval=timedelta(minutes=doc.slot_interval_minutes),
+        minimum_notice=timedelta(minutes=doc.minimum_notice_minutes),
+        booking_window=timedelta(days=doc.booking_window_days),
+        seats=doc.seats,
     )
 
 
@@ -40,21 +43,15 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _ranges(ranges: Sequence[Mapping[str, str]]) -> list[tuple[time, time]]:
-    return [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
+def _ranges(ranges: Sequence[HoursRange]) -> list[tuple[time, time]]:
+    return [(_clock(r.start), _clock(r.end)) for r in ranges]
 
 
-def staff_schedule(staff_id: str, doc: Mapping[str, Any]) -> StaffSchedule:
-    weekly = {
-        WEEKDAY_INDEX[day]: _ranges(ranges)
-        for day, ranges in (doc.get("weekly_hours") or {}).items()
-    }
-    overrides = {
-        date.fromisoformat(str(o["date"])[:10]): _ranges(o.get("ranges", []))
-        for o in doc.get("overrides") or []
-    }
+def staff_schedule(staff_id: str, doc: StoredStaff) -> StaffSchedule:
+    weekly = {WEEKDAY_INDEX[day]: _ranges(ranges) for day, ranges in doc.weekly_hours.items()}
+    overrides = {o.date: _ranges(o.ranges) for o in doc.overrides}
     return StaffSchedule(
-        staff_id=staff_id, time_zone=doc["time_zone"], weekly_hours=weekly, overrides=overrides
+        staff_id=staff_id, time_zone=doc.time_zone, weekly_hours=weekly, overrides=overrides
     )
 
 
@@ -212,6 +209,37 @@ def ics_document(
     return bytes(calendar.to_ical())
 
 
+def calendar_summary(service_name: str | None) -> str:
+    """How a booking is titled in calendars."""
+    return f"{service_name or 'Appointment'} with MilliIntell"
+
+
+def booking_calendar(
+    booking_id: str,
+    *,
+    service_name: str | None,
+    status: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    created: datetime,
+    description: str,
+) -> bytes:
+    """The one .ics of a booking, for the download link and the emails alike."""
+    return ics_document(
+        booking_id=booking_id,
+        summary=calendar_summary(service_name),
+        description=description,
+        start=start,
+        end=end,
+        created=created,
+        organizer_email=None,
+        status=status,
+        sequence=sequence,
+        domain="milliintell",
+    )
+
+
 def google_calendar_url(summary: str, details: str, start: datetime, end: datetime) -> str:
     stamp = "%Y%m%dT%H%M%SZ"
     dates = f"{start.astimezone(UTC).strftime(stamp)}/{end.astimezone(UTC).strftime(stamp)}"
@@ -220,20 +248,10 @@ def google_calendar_url(summary: str, details: str, start: datetime, end: dateti
 
 
 # ------------------------------------------------------------ reminders
-_OFFSET = re.compile(r"^(\d+)(m|h|d)$")
-_UNIT = {"m": 60, "h": 3600, "d": 86400}
-
-
 def reminder_offsets(setting: str | None) -> list[tuple[str, timedelta]]:
-    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first."""
-    kinds: list[tuple[str, timedelta]] = []
-    for part in (setting or DEFAULT_REMINDERS).split(","):
-        part = part.strip().lower()
-        match = _OFFSET.match(part)
-        if not match:
-            raise ValueError(f"reminder offset {part!r} is not like 24h, 90m or 2d")
-        kinds.append((part, timedelta(seconds=int(match.group(1)) * _UNIT[match.group(2)])))
-    return sorted(set(kinds), key=lambda kind: kind[1], reverse=True)
+    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first (the
+    BOOKING_REMINDERS setting, which shared/config.py parses at start-up)."""
+    return list(parse_reminder_offsets(setting))
 
 
 def due_reminder(

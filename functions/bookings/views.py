@@ -2,64 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions.bookings import operations, rules
-from functions.bookings.models import BookingCreated, BookingView
+from functions.bookings import common, rules
+from functions.bookings.create import Booked
+from functions.bookings.models import BookingCreated, BookingView, StoredBooking
 from shared import clock
 
 
-def calendar_summary(data: dict[str, Any]) -> str:
-    return f"{data.get('service_name', 'Appointment')} with MilliIntell"
-
-
-def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingView:
-    zone = ZoneInfo(data.get("tz", "UTC"))
+def booking_view(booking_id: str, booking: StoredBooking, token: str) -> BookingView:
+    zone = ZoneInfo(booking.tz)
     now = clock.now()
-    active = data["status"] in ("pending_payment", "confirmed")
+    active = booking.status in ("pending_payment", "confirmed")
     may_change = active and rules.client_may_change(
-        data["status"], data["start_at"], now, operations.minimum_notice(data)
+        booking.status, booking.start_at, now, common.minimum_notice(booking)
     )
     return BookingView(
         id=booking_id,
-        status=data["status"],
-        service_id=data["service_id"],
-        service_name=data.get("service_name", ""),
-        start=data["start_at"].astimezone(zone),
-        end=data["end_at"].astimezone(zone),
-        tz=data.get("tz", "UTC"),
-        customer=data["customer"],
-        notes=data.get("notes", ""),
-        hold_expires_at=data.get("hold_expires_at"),
+        status=booking.status,
+        service_id=booking.service_id,
+        service_name=booking.service_name,
+        start=booking.start_at.astimezone(zone),
+        end=booking.end_at.astimezone(zone),
+        tz=booking.tz,
+        customer=booking.customer,
+        notes=booking.notes,
+        hold_expires_at=booking.hold_expires_at,
         can_cancel=may_change,
         can_reschedule=may_change,
-        ics_url=operations.ics_url(booking_id),
+        ics_url=common.ics_url(booking_id),
         google_calendar_url=rules.google_calendar_url(
-            calendar_summary(data),
-            operations.manage_url(booking_id, token),
-            data["start_at"],
-            data["end_at"],
+            rules.calendar_summary(booking.service_name),
+            common.manage_url(booking_id, token),
+            booking.start_at,
+            booking.end_at,
         ),
     )
 
 
-def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreated:
-    data, token = booked.data, booked.manage_token or ""
+def create_booking_response(booked: Booked, tz: str) -> BookingCreated:
+    booking, token = booked.booking, booked.manage_token or ""
     zone = ZoneInfo(tz)
     return BookingCreated(
         id=booked.booking_id,
-        status=data["status"],
-        start=data["start_at"].astimezone(zone),
-        end=data["end_at"].astimezone(zone),
+        status=booking.status,
+        start=booking.start_at.astimezone(zone),
+        end=booking.end_at.astimezone(zone),
         manage_token=token,
-        manage_url=operations.manage_url(booked.booking_id, token),
-        ics_url=operations.ics_url(booked.booking_id),
+        manage_url=common.manage_url(booked.booking_id, token),
+        ics_url=common.ics_url(booked.booking_id),
         google_calendar_url=rules.google_calendar_url(
-            calendar_summary(data),
-            operations.manage_url(booked.booking_id, token),
-            data["start_at"],
-            data["end_at"],
+            rules.calendar_summary(booking.service_name),
+            common.manage_url(booked.booking_id, token),
+            booking.start_at,
+            booking.end_at,
         ),
-        hold_expires_at=data.get("hold_expires_at"),
+        hold_expires_at=booking.hold_expires_at,
     )

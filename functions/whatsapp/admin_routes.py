@@ -4,7 +4,6 @@ conversations, a conversation's messages, replies, and marking read."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -18,60 +17,25 @@ from functions.whatsapp.messages import (
     template_language,
     window_open,
 )
+from functions.whatsapp.models import (
+    ConversationOut,
+    ConversationPage,
+    MessageOut,
+    MessagePage,
+    TemplateOut,
+    TemplateVariable,
+)
 from shared import clock
 from shared.access import CurrentUser
 from shared.config import get_settings
 from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
-from shared.firestore import InvalidCursor, client, field_filter, paginate
+from shared.firestore import InvalidCursor
 from shared.params import CursorQuery, PhonePath
 from shared.values import MultiLine, SingleLine, normalise_phone
 
 # Roles come from shared/access.py's table (every route here: staff or admin).
 inbox = APIRouter(prefix="/admin", tags=["staff inbox"])
-
-
-class ConversationOut(BaseModel):
-    phone: str
-    contact_id: str | None
-    name: str | None
-    last_message_at: datetime | None
-    last_message_preview: str
-    unread_count: int
-    window_open: bool
-    whatsapp_consent: str = Field(description="opted_in, opted_out or unknown")
-
-
-class ConversationPage(BaseModel):
-    items: list[ConversationOut]
-    next_cursor: str | None
-
-
-class MessageOut(BaseModel):
-    id: str
-    direction: str
-    body: str | None = None
-    template: str | None = None
-    status: str
-    skip_reason: str | None = None
-    error_code: str | None = None
-    created_at: datetime | None = None
-
-
-class TemplateVariable(BaseModel):
-    key: str
-    label: str
-
-
-class TemplateOut(BaseModel):
-    name: str
-    description: str
-    variables: list[TemplateVariable]
-
-
-class MessagePage(BaseModel):
-    items: list[MessageOut]
-    next_cursor: str | None
 
 
 class Reply(BaseModel):
@@ -122,11 +86,8 @@ def _conversation_out(data: dict[str, Any]) -> ConversationOut:
 def list_conversations(
     limit: int = Query(default=30, ge=1, le=100), cursor: CursorQuery = None
 ) -> ConversationPage:
-    query = (
-        client().collection(store.CONVERSATIONS).order_by("last_message_at", direction="DESCENDING")
-    )
     try:
-        page = paginate(query, limit, cursor)
+        page = store.conversations(limit, cursor)
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return ConversationPage(
@@ -139,14 +100,8 @@ def list_conversations(
 def list_messages(
     phone: PhonePath, limit: int = Query(default=50, ge=1, le=200), cursor: CursorQuery = None
 ) -> MessagePage:
-    query = (
-        client()
-        .collection(store.MESSAGES)
-        .where(filter=field_filter("phone", "==", _phone(phone)))
-        .order_by("created_at", direction="DESCENDING")
-    )
     try:
-        page = paginate(query, limit, cursor)
+        page = store.messages_of(_phone(phone), limit, cursor)
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return MessagePage(
@@ -181,12 +136,8 @@ def _check_template(name: str, variables: dict[str, str]) -> None:
     "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
 )
 def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
-    from shared.providers import (
-        OutboundMessage,
-        PermanentProviderError,
-        TemporaryProviderError,
-        whatsapp_provider,
-    )
+    from functions.whatsapp.outbound import send_and_record
+    from shared.providers import OutboundMessage, TemporaryProviderError
 
     phone = _phone(phone)
     contact = find_by_phone(phone)
@@ -205,7 +156,6 @@ def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
     language = body.language or (
         template_language(settings, body.template) if body.template else None
     )
-    dedupe_key = f"reply:{uuid.uuid4().hex}"
     record: dict[str, Any] = {
         "direction": "out",
         "phone": phone,
@@ -216,39 +166,25 @@ def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
         "sent_by": user.uid,
         "created_at": now,
     }
-    message_id = store.outbound_id(dedupe_key)
+    message = OutboundMessage(
+        channel="whatsapp",
+        to=phone,
+        text=body.text,
+        template=template,
+        variables=body.variables,
+        language=language,
+    )
     try:
-        result = whatsapp_provider().send(
-            OutboundMessage(
-                channel="whatsapp",
-                to=phone,
-                text=body.text,
-                template=template,
-                variables=body.variables,
-                language=language,
-                dedupe_key=dedupe_key,
-            )
-        )
+        outcome = send_and_record(message, record, dedupe_key=f"reply:{uuid.uuid4().hex}")
     except TemporaryProviderError as error:
         raise Unavailable(f"WhatsApp is not answering right now; try again ({error})") from error
-    except PermanentProviderError as error:
-        store.record_outbound(
-            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
-        )
-        raise Invalid.field("text" if body.text else "template", str(error)) from error
-    record |= {
-        "status": result.status,
-        "provider": result.provider,
-        "provider_message_id": result.provider_message_id,
-    }
-    store.record_outbound(message_id, record)
+    if outcome.refused is not None:
+        raise Invalid.field("text" if body.text else "template", str(outcome.refused))
     store.touch_conversation(phone, now, body.text or f"[template {template}]")
-    return MessageOut(id=message_id, **record)
+    return MessageOut(id=outcome.message_id, **outcome.record)
 
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")
 def mark_read(phone: PhonePath) -> None:
-    ref = client().collection(store.CONVERSATIONS).document(_phone(phone))
-    if not ref.get().exists:
+    if not store.mark_read(_phone(phone)):
         raise NotFound("no conversation with this number")
-    ref.update({"unread_count": 0})

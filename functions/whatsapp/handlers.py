@@ -16,12 +16,13 @@ from typing import Any
 
 from functions.whatsapp.messages import template_for
 from functions.whatsapp.pacing import Pacer, share_of_rate
+from shared import metrics
 from shared.config import get_settings
 from shared.consumers import event_consumer
 from shared.events import ReceivedEvent
 from shared.idempotency import idempotent
 from shared.logging import get_logger
-from shared.providers import OutboundMessage, whatsapp_provider
+from shared.providers import OutboundMessage
 
 logger = get_logger("whatsapp")
 _pacers: list[Pacer] = []
@@ -30,7 +31,7 @@ _pacers: list[Pacer] = []
 def _pacer() -> Pacer:
     """One pacer per warm function instance (sends are paced across its invocations)."""
     if not _pacers:
-        _pacers.append(Pacer(share_of_rate(get_settings().get("WHATSAPP_SENDS_PER_SECOND"))))
+        _pacers.append(Pacer(share_of_rate(get_settings().whatsapp_sends_per_second)))
     return _pacers[0]
 
 
@@ -70,6 +71,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
             record | {"status": "skipped", "skip_reason": reason},
         )
         logger.info("WhatsApp message skipped", extra={"reason": reason})
+        metrics.count("WhatsAppMessagesSkipped")
         return {"sent": False, "reason": reason}
     return _send_and_record(
         event,
@@ -117,37 +119,19 @@ def _send_and_record(
     event: ReceivedEvent, record: dict[str, Any], message: OutboundMessage
 ) -> dict[str, Any]:
     """Send (paced, deduped on the event id) and store the outcome in `wa_messages`."""
-    from functions.whatsapp import store
-    from shared.providers import PermanentProviderError
+    from functions.whatsapp.outbound import send_and_record
 
-    dedupe_key = f"{event.event_id}:whatsapp"
-    message_id = store.outbound_id(dedupe_key)
-    _pacer().wait()
-    try:
-        result = whatsapp_provider().send(
-            message.model_copy(
-                update={
-                    "dedupe_key": dedupe_key,
-                    "metadata": {"event_id": event.event_id, "detail_type": event.detail_type},
-                }
-            )
-        )
-    except PermanentProviderError as error:
-        store.record_outbound(
-            message_id, record | {"status": "failed", "error_code": error.code, "error": str(error)}
-        )
-        logger.warning("WhatsApp message refused", extra={"code": error.code})
-        return {"sent": False, "reason": str(error)}
-    store.record_outbound(
-        message_id,
-        record
-        | {
-            "status": result.status,
-            "provider": result.provider,
-            "provider_message_id": result.provider_message_id,
-        },
+    outcome = send_and_record(
+        message,
+        record,
+        dedupe_key=f"{event.event_id}:whatsapp",
+        metadata={"event_id": event.event_id, "detail_type": event.detail_type},
+        pace=_pacer().wait,
     )
-    return {"sent": True, "provider_message_id": result.provider_message_id}
+    if outcome.refused is not None:
+        logger.warning("WhatsApp message refused", extra={"code": outcome.refused.code})
+        return {"sent": False, "reason": str(outcome.refused)}
+    return {"sent": True, "provider_message_id": outcome.record["provider_message_id"]}
 
 
 def _check_credentials() -> None:

@@ -21,7 +21,6 @@ from functions.whatsapp.messages import inbound_keyword, keyword_reply
 from shared import clock
 from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
-from shared.firestore import Collections, collection
 from shared.values import normalise_phone
 
 if TYPE_CHECKING:
@@ -78,12 +77,7 @@ def receive(message: InboundMessage, *, phone_field: str = "From") -> Received:
         ):
             duplicate = True  # the provider retried a webhook we already took
             return None
-        contact: dict[str, object] = {}
-        if said is not None:
-            snapshot = (
-                collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
-            )
-            contact = snapshot.to_dict() or {}
+        contact = store.contact_in(transaction, contact_id) if said is not None else {}
         decided = inbound_consent(
             transaction, phone=phone, word=said, body=message.body, contact=contact, now=now
         )

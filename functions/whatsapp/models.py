@@ -1,7 +1,8 @@
-"""Request and response bodies of the WhatsApp HTTP API."""
+"""Request and response bodies of the WhatsApp HTTP API, public and staff inbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,3 +39,47 @@ class OptInResponse(BaseModel):
 class PublicConfig(BaseModel):
     enabled: bool
     wa_me_link: str | None
+
+
+# ------------------------------------------------------------ staff inbox
+class ConversationOut(BaseModel):
+    phone: str
+    contact_id: str | None
+    name: str | None
+    last_message_at: datetime | None
+    last_message_preview: str
+    unread_count: int
+    window_open: bool
+    whatsapp_consent: str = Field(description="opted_in, opted_out or unknown")
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    direction: str
+    body: str | None = None
+    template: str | None = None
+    status: str
+    skip_reason: str | None = None
+    error_code: str | None = None
+    created_at: datetime | None = None
+
+
+class TemplateVariable(BaseModel):
+    key: str
+    label: str
+
+
+class TemplateOut(BaseModel):
+    name: str
+    description: str
+    variables: list[TemplateVariable]
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None

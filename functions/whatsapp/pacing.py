@@ -38,8 +38,9 @@ class Pacer:
         self._next = current + self.interval
 
 
-def share_of_rate(setting: str | None, default: float = 10.0) -> float:
-    total = float(setting) if setting else default
+def share_of_rate(total: float) -> float:
+    """One notifier copy's share of the sender's rate (WHATSAPP_SENDS_PER_SECOND,
+    checked at start-up by shared/config.py)."""
     if total <= 0:
         raise ValueError("WHATSAPP_SENDS_PER_SECOND must be positive")
     return total / NOTIFIER_CONCURRENCY

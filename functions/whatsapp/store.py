@@ -15,14 +15,19 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions.whatsapp.messages import WINDOW, status_moves_forward
-from shared.firestore import client, create_if_absent, field_filter, run_transaction
+from shared.firestore import (
+    Collections,
+    Page,
+    collection,
+    create_if_absent,
+    field_filter,
+    paginate,
+    run_transaction,
+)
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction, WriteBatch
 
-CONVERSATIONS = "wa_conversations"
-MESSAGES = "wa_messages"
-OPT_IN_REQUESTS = "wa_opt_in_requests"
 # How long a request can still be confirmed by a YES; also how long it is kept.
 REQUEST_VALID = timedelta(days=7)
 
@@ -33,15 +38,15 @@ def outbound_id(dedupe_key: str) -> str:
 
 def record_outbound(message_id: str, data: dict[str, Any]) -> bool:
     """Store an outbound message (or skip, or failure); False if already recorded."""
-    return create_if_absent(client().collection(MESSAGES).document(message_id), data)
+    return create_if_absent(collection(Collections.WA_MESSAGES).document(message_id), data)
 
 
 def inbound_ref(provider: str, message_id: str) -> Any:
     """`in-<MessageSid>` for Twilio (ids are plain); hashed for others (a wamid may hold "/")."""
     if provider == "twilio":
-        return client().collection(MESSAGES).document(f"in-{message_id}")
+        return collection(Collections.WA_MESSAGES).document(f"in-{message_id}")
     digest = hashlib.sha256(message_id.encode()).hexdigest()[:32]
-    return client().collection(MESSAGES).document(f"in-{provider}-{digest}")
+    return collection(Collections.WA_MESSAGES).document(f"in-{provider}-{digest}")
 
 
 def add_inbound(
@@ -69,7 +74,7 @@ def add_inbound(
         },
     )
     batch.set(
-        client().collection(CONVERSATIONS).document(phone),
+        collection(Collections.WA_CONVERSATIONS).document(phone),
         {
             "phone": phone,
             "contact_id": contact_id,
@@ -84,7 +89,7 @@ def add_inbound(
 
 
 def last_inbound_at(phone: str) -> datetime | None:
-    snapshot = client().collection(CONVERSATIONS).document(phone).get()
+    snapshot = collection(Collections.WA_CONVERSATIONS).document(phone).get()
     value = (snapshot.to_dict() or {}).get("last_inbound_at") if snapshot.exists else None
     return value if isinstance(value, datetime) else None
 
@@ -92,8 +97,7 @@ def last_inbound_at(phone: str) -> datetime | None:
 def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -> bool:
     """Move the message its provider calls `sid` to `status`, unless it is already further on."""
     query = (
-        client()
-        .collection(MESSAGES)
+        collection(Collections.WA_MESSAGES)
         .where(filter=field_filter("provider_message_id", "==", sid))
         .limit(1)
     )
@@ -117,10 +121,45 @@ def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -
 
 def touch_conversation(phone: str, now: datetime, preview: str) -> None:
     """An outbound message moves the conversation up the inbox (without opening the window)."""
-    client().collection(CONVERSATIONS).document(phone).set(
+    collection(Collections.WA_CONVERSATIONS).document(phone).set(
         {"phone": phone, "last_message_at": now, "last_message_preview": preview[:120]},
         merge=True,
     )
+
+
+def conversations(limit: int, cursor: str | None) -> Page:
+    """A page of conversations, most recent first (InvalidCursor for a bad cursor)."""
+    query = collection(Collections.WA_CONVERSATIONS).order_by(
+        "last_message_at", direction="DESCENDING"
+    )
+    return paginate(query, limit, cursor)
+
+
+def messages_of(phone: str, limit: int, cursor: str | None) -> Page:
+    """A page of one conversation's messages, newest first."""
+    query = (
+        collection(Collections.WA_MESSAGES)
+        .where(filter=field_filter("phone", "==", phone))
+        .order_by("created_at", direction="DESCENDING")
+    )
+    return paginate(query, limit, cursor)
+
+
+def mark_read(phone: str) -> bool:
+    """Zero the conversation's unread count; False when there is no such conversation."""
+    from google.api_core.exceptions import NotFound
+
+    try:
+        collection(Collections.WA_CONVERSATIONS).document(phone).update({"unread_count": 0})
+    except NotFound:
+        return False
+    return True
+
+
+def contact_in(transaction: Transaction, contact_id: str) -> dict[str, object]:
+    """The contact's document (consent, language), read in `transaction`."""
+    snapshot = collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
+    return snapshot.to_dict() or {}
 
 
 # ------------------------------------------------------------ opt-in requests
@@ -136,7 +175,7 @@ class PendingOptIn:
 
 
 def _request_ref(phone: str, day: date) -> DocumentReference:
-    return client().collection(OPT_IN_REQUESTS).document(f"{phone.lstrip('+')}-{day:%Y%m%d}")
+    return collection(Collections.WA_OPT_IN_REQUESTS).document(f"{phone.lstrip('+')}-{day:%Y%m%d}")
 
 
 def add_opt_in_request(
@@ -204,6 +243,6 @@ def confirm_opt_in(
     transaction: Transaction, request: PendingOptIn, message_id: str, now: datetime
 ) -> None:
     transaction.update(
-        client().collection(OPT_IN_REQUESTS).document(request.request_id),
+        collection(Collections.WA_OPT_IN_REQUESTS).document(request.request_id),
         {"status": "confirmed", "confirmed_at": now, "confirmed_by_message": message_id},
     )

@@ -280,6 +280,18 @@ def test_overlapping_bookings_of_different_lengths_collide(
     assert book(api, "2026-12-01T11:00:00+00:00", "half").status_code == 201
 
 
+def test_a_booking_and_a_taken_slot_are_counted_as_metrics(
+    api: TestClient, catalogue: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert book(api, "2026-12-01T10:00:00+00:00", "hour").status_code == 201
+    assert book(api, "2026-12-01T10:00:00+00:00", "hour").status_code == 409
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    counted = [m["Name"] for line in lines for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert counted == ["BookingsCreated", "BookingSlotTaken"]
+    assert lines[0]["by"] == "client"
+
+
 def test_buffers_widen_the_blocked_time(api: TestClient, catalogue: None) -> None:
     assert book(api, "2026-12-01T09:00:00+00:00", "buffered").status_code == 201
     # 09:00-10:00 plus 30 minutes after: 10:00 is taken, 10:30 is free.

@@ -239,11 +239,12 @@ def test_control_characters_in_a_booking_are_stored_as_one_line(
     )
     assert cancelled.status_code == 200, cancelled.text
 
-    stored = store.get_booking(booked.json()["id"]) or {}
+    stored = store.get_booking(booked.json()["id"])
+    assert stored is not None
     assert staff["name"] == "Robin Bcc: x"
     assert service["name"] == "Cut X-Evil: 1"
-    assert stored["customer"]["name"] == "Ana Bcc: victim@example.com"
-    assert stored["notes"] == "first line\nsecond[31m line"  # lines kept, ESC gone
+    assert stored.customer.name == "Ana Bcc: victim@example.com"
+    assert stored.notes == "first line\nsecond[31m line"  # lines kept, ESC gone
     assert cancelled.json()["cancel_reason"] == "ill Subject: refund"
 
 

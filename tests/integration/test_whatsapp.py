@@ -306,3 +306,59 @@ def test_the_staff_inbox(api: TestClient, twilio: None, clean_stack: LocalStack)
     inbound(api, "STOP", "SM402")
     refused = api.post(f"{thread}/reply", headers=staff, json={"text": "Sorry to see you go"})
     assert refused.status_code == 409
+
+
+def test_a_staff_reply_goes_out_by_the_notifiers_send_path(
+    api: TestClient, real_twilio: None, clean_stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The inbox reply and the notifier share one send path: a refusal is
+    recorded as failed (and a 422 naming the field), a provider that is down
+    records nothing (a 503 to try again), a sent reply is counted."""
+    import json
+    import re
+
+    import responses
+    from firebase_admin import auth
+
+    from devstack.tokens import sign_in, sign_up
+    from shared.auth import firebase_app
+
+    uid = sign_up(clean_stack.auth_host, "desk@example.com", "pass-word-123")
+    auth.set_custom_user_claims(uid, {"role": "staff"}, app=firebase_app())
+    token = sign_in(clean_stack.auth_host, "desk@example.com", "pass-word-123")
+    staff = {"Authorization": f"Bearer {token}"}
+    inbound(api, "Is there parking?", "SM500")
+    thread = "/api/whatsapp/admin/conversations/+447911123456"
+    local = re.compile(r"http://(127\.0\.0\.1|localhost)[:/]")
+
+    with responses.RequestsMock() as mock:
+        mock.add_passthru(local)  # the Auth emulator (staff token checks)
+        mock.post(TWILIO_MESSAGES, json={"message": "down", "code": 20500}, status=500)
+        down = api.post(f"{thread}/reply", headers=staff, json={"text": "Yes, two spaces."})
+    assert down.status_code == 503, down.text
+    assert "WhatsApp is not answering" in down.json()["error"]["message"]
+    assert [m for m in wa_messages() if m.get("direction") == "out"] == []
+
+    with responses.RequestsMock() as mock:
+        mock.add_passthru(local)  # the Auth emulator (staff token checks)
+        mock.post(TWILIO_MESSAGES, json={"message": "blocked", "code": 63024}, status=400)
+        refused = api.post(f"{thread}/reply", headers=staff, json={"text": "Yes, two spaces."})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["fields"][0]["field"] == "text"
+    [failed] = [m for m in wa_messages() if m.get("direction") == "out"]
+    assert (failed["status"], failed["error_code"], failed["sent_by"]) == ("failed", "63024", uid)
+
+    capsys.readouterr()
+    with responses.RequestsMock() as mock:
+        mock.add_passthru(local)  # the Auth emulator (staff token checks)
+        mock.post(TWILIO_MESSAGES, json={"sid": "SM501", "status": "queued"}, status=201)
+        sent = api.post(f"{thread}/reply", headers=staff, json={"text": "Yes, two spaces."})
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["status"], sent.json()["body"]) == ("queued", "Yes, two spaces.")
+    counted = [
+        metric["Name"]
+        for line in capsys.readouterr().out.splitlines()
+        if '"_aws"' in line
+        for metric in json.loads(line)["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    ]
+    assert counted == ["WhatsAppMessagesSent"]

@@ -86,3 +86,104 @@ def test_declared_indexes_are_well_formed() -> None:
     for index in indexes["indexes"]:
         assert len(index["fields"]) >= 2
         assert all(f["order"] in ("ASCENDING", "DESCENDING") for f in index["fields"])
+
+
+SOURCE_ROOTS = ("functions", "shared", "devstack")
+
+
+def _source_files() -> list[Path]:
+    return [path for root in SOURCE_ROOTS for path in sorted((ROOT / root).rglob("*.py"))]
+
+
+def test_collections_are_named_only_in_shared_firestore() -> None:
+    """Every collection is a `Collections` member: no `.collection("...")`
+    with a string, and no module constant spelling a collection's name."""
+    from shared.firestore import Collections
+
+    names = {member.value for member in Collections}
+    offences = []
+    for path in _source_files():
+        if path == ROOT / "shared" / "firestore.py":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called in ("collection", "document") and node.args:
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant | ast.JoinedStr) and called == "collection":
+                        offences.append(f"{where} names a collection with a string")
+                    elif (
+                        isinstance(first, ast.Constant)
+                        and isinstance(first.value, str)
+                        and first.value.split("/")[0] in names
+                        and "/" in first.value
+                    ):
+                        offences.append(f"{where} spells a document path {first.value!r}")
+            elif (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and node.value.value in names
+                and node.col_offset == 0
+            ):
+                offences.append(f"{where} defines {node.value.value!r} outside Collections")
+    assert offences == []
+
+
+ENTRY_MODULES = ("routes.py", "handlers.py", "consumers.py", "app.py", "schedules.py")
+DATABASE_NAMES = {"client", "collection", "Collections", "run_transaction", "paginate"}
+
+
+def _is_entry_module(path: Path) -> bool:
+    """HTTP routes, Lambda handlers, consumers and webhooks: the outer layer."""
+    name = path.name
+    return name in ENTRY_MODULES or name.endswith(("_routes.py", "_app.py", "webhooks.py"))
+
+
+def _type_only_imports(tree: ast.Module) -> set[ast.AST]:
+    """Imports under `if TYPE_CHECKING:` (annotations, not database access)."""
+    return {
+        inner
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+
+
+def test_routes_and_handlers_reach_firestore_only_through_a_store() -> None:
+    """Routes, handlers, consumers and webhooks call their capability's
+    store; only stores (and shared/) touch the Firestore client."""
+    offences = []
+    for capability in CAPABILITIES:
+        for path in sorted((FUNCTIONS / capability).rglob("*.py")):
+            if not _is_entry_module(path):
+                continue
+            tree = ast.parse(path.read_text(), filename=str(path))
+            typing_only = _type_only_imports(tree)
+            for node in ast.walk(tree):
+                where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+                if isinstance(node, ast.ImportFrom) and node.module == "shared.firestore":
+                    used = {alias.name for alias in node.names} & DATABASE_NAMES
+                    if used:
+                        offences.append(f"{where} imports {sorted(used)}")
+                elif isinstance(node, ast.Import | ast.ImportFrom) and node not in typing_only:
+                    modules = (
+                        [node.module or ""]
+                        if isinstance(node, ast.ImportFrom)
+                        else [alias.name for alias in node.names]
+                    )
+                    if any(module.startswith("google.cloud") for module in modules):
+                        offences.append(f"{where} imports {modules}")
+    assert offences == []
+
+
+def test_every_module_stays_under_400_lines() -> None:
+    """Split by use case before a module grows past what one reads at once."""
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in _source_files()
+        if (lines := len(path.read_text().splitlines())) >= 400
+    }
+    assert long == {}

@@ -200,7 +200,7 @@ def test_the_manage_link_keeps_its_token_out_of_the_query_string(
 ) -> None:
     """A query string reaches gateway logs and Referer headers; a fragment never
     leaves the browser (the manage page sends it in X-Manage-Token)."""
-    from functions.bookings.operations import ics_url, manage_url
+    from functions.bookings.common import ics_url, manage_url
     from shared.config import reset_settings
 
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://book.example")

@@ -8,6 +8,7 @@ import pytest
 
 from functions.bookings import rules
 from functions.bookings.locks import span_lock_ids
+from functions.bookings.models import ServiceIn, StoredBooking, StoredService, StoredStaff
 
 START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 OFFSETS = rules.reminder_offsets("24h,2h")
@@ -118,14 +119,13 @@ def test_google_calendar_link() -> None:
 
 
 def test_staff_documents_become_schedules() -> None:
-    schedule = rules.staff_schedule(
-        "alex",
-        {
-            "time_zone": "Europe/London",
-            "weekly_hours": {"mon": [{"start": "09:00", "end": "12:00"}], "sun": []},
-            "overrides": [{"date": "2026-12-25", "ranges": []}],
-        },
-    )
+    stored = {
+        "name": "Alex",
+        "time_zone": "Europe/London",
+        "weekly_hours": {"mon": [{"start": "09:00", "end": "12:00"}], "sun": []},
+        "overrides": [{"date": "2026-12-25", "ranges": []}],
+    }
+    schedule = rules.staff_schedule("alex", StoredStaff.model_validate(stored))
     assert schedule.weekly_hours[0] == [(time(9), time(12))]
     assert schedule.weekly_hours[6] == []
     assert schedule.overrides == {date(2026, 12, 25): []}
@@ -207,3 +207,45 @@ def test_booking_documents_are_grouped_by_staff_member_in_order() -> None:
         "bob": [1],
         "dee": [],
     }
+
+
+def test_a_stored_service_has_one_set_of_defaults() -> None:
+    """A document missing optional fields reads with ServiceIn's defaults
+    (reads used to fall back to 0 minutes' notice where the model said 60)."""
+    stored = StoredService.model_validate(
+        {
+            "name": "Consultation",
+            "duration_minutes": 30,
+            "price": {"amount": 5000, "currency": "GBP"},
+            "staff_ids": ["alex"],
+            "written_by_an_older_version": True,
+        }
+    )
+    service = rules.service_rules("consultation", stored)
+    assert service.minimum_notice == timedelta(minutes=60)
+    assert service.booking_window == timedelta(days=60)
+    assert (service.slot_interval, service.seats) == (timedelta(minutes=15), 1)
+    assert stored.active
+    assert not stored.prepayment_required
+    for name, field in StoredService.model_fields.items():
+        assert ServiceIn.model_fields[name].default == field.default, name
+
+
+def test_a_stored_booking_reads_with_its_defaults_and_events_keep_its_shape() -> None:
+    from functions.bookings.common import event_detail
+
+    stored = StoredBooking.model_validate(
+        {
+            "service_id": "consultation",
+            "staff_id": "alex",
+            "status": "confirmed",
+            "start_at": START,
+            "end_at": START + timedelta(minutes=30),
+            "customer": {"name": "Sam", "email": "sam@example.com"},
+            "field_of_an_older_version": 1,
+        }
+    )
+    assert (stored.tz, stored.locale, stored.sequence, stored.lock_ids) == ("UTC", "en-GB", 0, [])
+    detail = event_detail("b1", stored)
+    assert detail["customer"] == {"name": "Sam", "email": "sam@example.com"}
+    assert (detail["service_name"], detail["price"], detail["notes"]) == ("", None, "")

@@ -234,3 +234,31 @@ def test_twilio_webhooks_need_only_the_auth_token() -> None:
     settings.require("whatsapp_webhooks")
     with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
         settings.require("whatsapp")
+
+
+def test_tuning_settings_default_when_unset() -> None:
+    settings = load_settings({"BOOKING_REMINDERS": " ", "WHATSAPP_SENDS_PER_SECOND": ""})
+
+    assert [kind for kind, _ in settings.booking_reminders] == ["24h", "2h"]
+    assert settings.whatsapp_sends_per_second == 10.0
+
+
+def test_tuning_settings_are_parsed_once_at_start() -> None:
+    from datetime import timedelta
+
+    settings = load_settings({"BOOKING_REMINDERS": "90m, 2d", "WHATSAPP_SENDS_PER_SECOND": "2.5"})
+
+    assert settings.booking_reminders == (("2d", timedelta(days=2)), ("90m", timedelta(hours=1.5)))
+    assert settings.whatsapp_sends_per_second == 2.5
+
+
+@pytest.mark.parametrize("value", ["soon", "24h,", "0h", "24 hours", "-2h"])
+def test_a_wrong_reminder_setting_stops_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="BOOKING_REMINDERS"):
+        load_settings({"BOOKING_REMINDERS": value})
+
+
+@pytest.mark.parametrize("value", ["fast", "0", "-3", "nan", "inf"])
+def test_a_wrong_send_rate_stops_the_start(value: str) -> None:
+    with pytest.raises(ConfigError, match="WHATSAPP_SENDS_PER_SECOND"):
+        load_settings({"WHATSAPP_SENDS_PER_SECOND": value})

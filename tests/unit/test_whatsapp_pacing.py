@@ -38,10 +38,10 @@ def test_idle_time_is_not_saved_up_for_a_burst() -> None:
 
 
 def test_each_copy_gets_its_share_and_the_template_caps_the_copies() -> None:
-    assert share_of_rate(None) == 10 / NOTIFIER_CONCURRENCY
-    assert share_of_rate("30") == 15
+    assert share_of_rate(10) == 10 / NOTIFIER_CONCURRENCY
+    assert share_of_rate(30) == 15
     with pytest.raises(ValueError, match="positive"):
-        share_of_rate("0")
+        share_of_rate(0)
     from cfnlint.decode import cfn_yaml
 
     from devstack.template import TEMPLATE_PATH
