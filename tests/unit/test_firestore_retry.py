@@ -17,10 +17,15 @@ from google.api_core.exceptions import (
 from shared.firestore import BACKOFF_CAP_SECONDS, backoff_seconds, is_retryable
 
 
+def _google(kind: type[Exception], message: str) -> Exception:
+    """An api_core error (its constructor is untyped)."""
+    return kind(message)
+
+
 def _exhausted_commit() -> ValueError:
     """What the client raises after its own `max_attempts` aborted commits."""
     try:
-        raise Aborted("too much contention")
+        raise _google(Aborted, "too much contention")
     except Aborted as aborted:
         try:
             raise ValueError("Failed to commit transaction in 5 attempts.") from aborted
@@ -31,14 +36,14 @@ def _exhausted_commit() -> ValueError:
 @pytest.mark.parametrize("committing", [False, True])
 def test_contention_in_every_form_is_retried(committing: bool) -> None:
     # A read that waited too long for a lock raises Aborted itself (the flake).
-    assert is_retryable(Aborted("Transaction lock timeout."), committing=committing)
+    assert is_retryable(_google(Aborted, "Transaction lock timeout."), committing=committing)
     assert is_retryable(_exhausted_commit(), committing=committing)
-    assert is_retryable(ServiceUnavailable("try again"), committing=committing)
+    assert is_retryable(_google(ServiceUnavailable, "try again"), committing=committing)
 
 
 def test_a_deadline_is_retried_only_before_the_commit_was_sent() -> None:
-    assert is_retryable(DeadlineExceeded("slow read"), committing=False)
-    assert not is_retryable(DeadlineExceeded("slow commit"), committing=True)
+    assert is_retryable(_google(DeadlineExceeded, "slow read"), committing=False)
+    assert not is_retryable(_google(DeadlineExceeded, "slow commit"), committing=True)
 
 
 @pytest.mark.parametrize(
@@ -46,9 +51,9 @@ def test_a_deadline_is_retried_only_before_the_commit_was_sent() -> None:
     [
         ValueError("a contact needs an email or a phone"),
         ValueError("wrapped"),
-        NotFound("gone"),
-        AlreadyExists("taken"),
-        FailedPrecondition("index"),
+        _google(NotFound, "gone"),
+        _google(AlreadyExists, "taken"),
+        _google(FailedPrecondition, "index"),
         RuntimeError("a bug"),
     ],
 )
