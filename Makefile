@@ -69,8 +69,9 @@ site: site/node_modules/.installed ## build the static site into site/dist (Netl
 	bash scripts/site_config.sh site/dist
 
 .PHONY: openapi
-openapi: $(BIN)/.installed ## rewrite site/openapi/*.json from the functions (after changing a route or model)
+openapi: $(BIN)/.installed ## rewrite site/openapi/*.json and README's access table (after changing a route or model)
 	$(BIN)/python scripts/export_openapi.py
+	$(BIN)/python -m scripts.access_table
 
 # --------------------------------------------------------------------- run
 .PHONY: run

@@ -1,23 +1,28 @@
-"""Staff sign-in: a FastAPI dependency that verifies a Firebase ID token and
-checks its `role` custom claim.
+"""Staff sign-in: who a Firebase ID token belongs to, and their role *now*.
 
-    @router.get("/admin/things")
-    def things(user: StaffUser = Depends(require_role("staff", "admin"))): ...
+`verify_token` checks the token (signature, expiry) and then the account as
+it is at present: a disabled account, or a token issued before the account's
+sessions were revoked, is 401; the role is the `role` custom claim of the
+account record, not the copy inside the token, so a demoted admin loses
+admin routes without waiting up to an hour for the token to expire. The
+account record is cached per process for `AUTH_RECHECK_SECONDS` (default
+30 s) so that a burst of calls costs one lookup, not one each.
 
-No token or an invalid one is 401; a valid token with another role is 403.
-`firebase_admin` is imported on first use to keep public routes' cold start
-small.
+Which role an operation needs is not decided here but in the one table,
+`shared/access.py`. `firebase_admin` is imported on first use to keep public
+routes' cold start small.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from fastapi import Depends, HTTPException, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import HTTPException, status
 
 from shared.config import get_settings
 
@@ -27,8 +32,8 @@ if TYPE_CHECKING:
 Role = Literal["admin", "staff"]
 ROLES: tuple[Role, ...] = ("admin", "staff")
 APP_NAME = "milliintell"
+ACCOUNT_CACHE_SIZE = 1000  # staff accounts remembered per process; the oldest go first
 
-_bearer = HTTPBearer(auto_error=False, description="A Firebase ID token of a staff member")
 _app: App | None = None
 _app_lock = threading.Lock()
 
@@ -38,6 +43,53 @@ class StaffUser:
     uid: str
     email: str | None
     role: Role
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the account record says now (None for an account that is gone)."""
+
+    disabled: bool
+    valid_after: float  # epoch seconds: tokens issued before this were revoked
+    role: str | None
+
+
+class AccountCache:
+    """Account records by uid, each kept `max_age` seconds, at most `size` of them."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Account | None],
+        size: int = ACCOUNT_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Account | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, uid: str, max_age: float) -> Account | None:
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(uid)
+            if entry is not None and now - entry[0] < max_age:
+                self._entries.move_to_end(uid)
+                return entry[1]
+        account = self._fetch(uid)  # outside the lock: one slow lookup blocks no one else
+        with self._lock:
+            self._entries[uid] = (now, account)
+            self._entries.move_to_end(uid)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return account
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def firebase_app() -> App:
@@ -57,8 +109,30 @@ def firebase_app() -> App:
     return _app
 
 
+def fetch_account(uid: str) -> Account | None:
+    """The account record from Firebase Auth (one round trip)."""
+    from firebase_admin import auth, exceptions
+
+    try:
+        record = auth.get_user(uid, app=firebase_app())
+    except auth.UserNotFoundError:
+        return None
+    except exceptions.FirebaseError as error:
+        raise _unavailable() from error
+    role = (record.custom_claims or {}).get("role")
+    return Account(
+        disabled=bool(record.disabled),
+        valid_after=(record.tokens_valid_after_timestamp or 0) / 1000,
+        role=role if isinstance(role, str) else None,
+    )
+
+
+accounts = AccountCache(fetch_account)
+
+
 def reset_app() -> None:
-    """Forget the firebase-admin app (tests point the process at a new emulator)."""
+    """Forget the firebase-admin app and the accounts it returned (tests point
+    the process at a new emulator)."""
     global _app
     with _app_lock:
         if _app is not None:
@@ -66,9 +140,10 @@ def reset_app() -> None:
 
             firebase_admin.delete_app(_app)
         _app = None
+    accounts.clear()
 
 
-def _unauthorized(detail: str) -> HTTPException:
+def unauthorized(detail: str) -> HTTPException:
     return HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,
         detail=detail,
@@ -76,43 +151,44 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+def forbidden(detail: str) -> HTTPException:
+    return HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=detail)
+
+
+def _unavailable() -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail="sign-in service unavailable, try again",
+    )
+
+
 def verify_token(id_token: str) -> StaffUser:
-    """The staff member an ID token belongs to; 401 when it is not valid."""
+    """The staff member an ID token belongs to, with their current role.
+
+    401 when the token is not valid, the account is disabled or gone, or its
+    sessions were revoked after the token was issued; 403 when the account
+    has no staff role."""
     from firebase_admin import auth
 
     try:
+        # No check_revoked: that fetches the account on every call; the
+        # cached lookup below does the same checks.
         claims = auth.verify_id_token(id_token, app=firebase_app())
     except auth.CertificateFetchError as error:
-        raise HTTPException(
-            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail="sign-in service unavailable, try again",
-        ) from error
-    except (auth.InvalidIdTokenError, auth.UserDisabledError, ValueError) as error:
-        raise _unauthorized("invalid or expired sign-in token") from error
-    role = claims.get("role")
-    if role not in ROLES:
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN, detail="this account has no staff role"
-        )
-    return StaffUser(uid=str(claims["uid"]), email=claims.get("email"), role=role)
-
-
-def require_role(*allowed: Role) -> Callable[..., StaffUser]:
-    """A dependency admitting only signed-in users whose `role` is in `allowed`."""
-    if not allowed or any(role not in ROLES for role in allowed):
-        raise ValueError(f"roles must be among {ROLES}")
-
-    def dependency(
-        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ) -> StaffUser:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _unauthorized("sign in first: send 'Authorization: Bearer <Firebase ID token>'")
-        user = verify_token(credentials.credentials)
-        if user.role not in allowed:
-            raise HTTPException(
-                status_code=status.HTTP_403_FORBIDDEN,
-                detail=f"this needs the role {' or '.join(allowed)}",
-            )
-        return user
-
-    return dependency
+        raise _unavailable() from error
+    except (auth.InvalidIdTokenError, ValueError) as error:
+        raise unauthorized("invalid or expired sign-in token") from error
+    uid = str(claims["uid"])
+    account = accounts.get(uid, max_age=get_settings().auth_recheck_seconds)
+    if account is None:
+        raise unauthorized("this account no longer exists")
+    if account.disabled:
+        raise unauthorized("this account is disabled")
+    # As firebase_admin's own check_revoked: the token's issue time against
+    # the moment the account's sessions were revoked (whole seconds).
+    if float(claims.get("iat", 0)) < account.valid_after:
+        raise unauthorized("this sign-in was revoked; sign in again")
+    for role in ROLES:
+        if account.role == role:
+            return StaffUser(uid=uid, email=claims.get("email"), role=role)
+    raise forbidden("this account has no staff role")

@@ -54,6 +54,9 @@ class Settings:
     public_base_url: str
     environ: dict[str, str] = field(repr=False, compare=False)
     whatsapp_provider: WhatsappProvider = "twilio"
+    # How long a staff account's record (disabled, revoked, role) is trusted
+    # before it is fetched again; 0 fetches it on every staff call.
+    auth_recheck_seconds: int = 30
 
     @property
     def is_local(self) -> bool:
@@ -95,6 +98,21 @@ class Settings:
             )
 
 
+# Longer would let a disabled or demoted staff member act for too long.
+MAX_AUTH_RECHECK_SECONDS = 300
+
+
+def _whole_number(env: dict[str, str], name: str, *, default: int, maximum: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) > maximum:
+        raise ConfigError(
+            f"{name} must be a whole number of seconds from 0 to {maximum}, not {text!r}"
+        )
+    return int(text)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     stage = env.get("MILLI_STAGE", "local").strip() or "local"
@@ -122,6 +140,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"WHATSAPP_PROVIDER must be one of {', '.join(WHATSAPP_PROVIDERS)}, not {whatsapp!r}"
         )
 
+    auth_recheck_seconds = _whole_number(
+        env, "AUTH_RECHECK_SECONDS", default=30, maximum=MAX_AUTH_RECHECK_SECONDS
+    )
+
     origins = tuple(
         origin.strip().rstrip("/")
         for origin in env.get("CORS_ALLOW_ORIGINS", "").split(",")
@@ -136,6 +158,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         public_base_url=public_base_url,
         environ=env,
         whatsapp_provider=whatsapp,
+        auth_recheck_seconds=auth_recheck_seconds,
     )
 
 

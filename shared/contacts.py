@@ -4,6 +4,19 @@ A person is one contact, found by normalised email first, then by E.164
 phone. Key documents (`contact_keys/<hash>`) are read and written in the same
 transaction as the contact, so two simultaneous sign-ups of one person make
 one contact. Consent changes are appended to `consents`, never overwritten.
+
+Two ways in, by how far the data can be trusted:
+- `upsert_contact`, for a trusted source (a message from the number itself,
+  a staff action): finds or creates the contact and may give it keys that
+  no other contact holds, and record consent.
+- `match_form_contact`, for what the public typed into a form (a booking):
+  it never changes an existing contact's keys or consent. Typed details that
+  match one contact by every key given (or no contact at all) are that
+  contact (or a new one); details that disagree with a contact (its email
+  with another phone, a phone of someone else) are linked to nobody and
+  come back as `possible_duplicate_of`, for staff to resolve. Before this,
+  a booking with a victim's email and one's own phone re-pointed the phone
+  to the victim: inbound WhatsApp then showed under the victim's name.
 """
 
 from __future__ import annotations
@@ -17,12 +30,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from shared import clock
 from shared.firestore import Collections, client, collection, run_transaction
-from shared.values import normalise_email
+from shared.values import clean_text, normalise_email
 
 if TYPE_CHECKING:
     from google.cloud.firestore import DocumentReference, Transaction
 
 CONTACT_KEYS = "contact_keys"
+NAME_LIMIT = 120
 ConsentAction = Literal["opt_in", "opt_out"]
 
 
@@ -33,6 +47,16 @@ class Consent:
     source: str
     wording: str
     at: datetime
+    # How the person proved the address is theirs, e.g. "whatsapp_reply".
+    confirmed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class FormMatch:
+    """What typed details were linked to: a contact, or nobody and why."""
+
+    contact_id: str | None
+    possible_duplicate_of: tuple[str, ...] = ()
 
 
 def _key_ref(kind: str, value: str) -> DocumentReference:
@@ -40,14 +64,53 @@ def _key_ref(kind: str, value: str) -> DocumentReference:
     return client().collection(CONTACT_KEYS).document(digest)
 
 
-def find_by_phone(phone: str) -> tuple[str, dict[str, Any]] | None:
+def clean_name(name: str | None) -> str | None:
+    """A name as stored: no control or invisible characters, at most 120 characters."""
+    cleaned = clean_text(name or "")[:NAME_LIMIT].strip()
+    return cleaned or None
+
+
+def find_by_phone(
+    phone: str, transaction: Transaction | None = None
+) -> tuple[str, dict[str, Any]] | None:
     """The contact with this E.164 phone, as (id, document), if any."""
-    key = _key_ref("phone", phone).get()
+    key = _key_ref("phone", phone).get(transaction=transaction)
     if not key.exists:
         return None
     contact_id = str((key.to_dict() or {})["contact_id"])
-    snapshot = collection(Collections.CONTACTS).document(contact_id).get()
+    snapshot = collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
     return (contact_id, snapshot.to_dict() or {}) if snapshot.exists else None
+
+
+def whatsapp_consent(contact: dict[str, Any] | None) -> dict[str, Any]:
+    """A contact's latest WhatsApp consent ({"state", "at", "source"}), {} if none."""
+    consent = ((contact or {}).get("consent") or {}).get("whatsapp")
+    return consent if isinstance(consent, dict) else {}
+
+
+def _consent_changes(
+    transaction: Transaction, contact_id: str, consent: Consent, address: str | None
+) -> dict[str, Any]:
+    """Append `consent` to the log; the contact fields that record its latest state."""
+    entry: dict[str, Any] = {
+        "contact_id": contact_id,
+        "channel": consent.channel,
+        "action": consent.action,
+        "source": consent.source,
+        "wording": consent.wording,
+        "at": consent.at,
+        "address": address,
+    }
+    if consent.confirmed_by:
+        entry["confirmed_by"] = consent.confirmed_by
+    transaction.set(collection(Collections.CONSENTS).document(), entry)
+    return {
+        f"consent.{consent.channel}": {
+            "state": "opted_in" if consent.action == "opt_in" else "opted_out",
+            "at": consent.at,
+            "source": consent.source,
+        }
+    }
 
 
 def upsert_contact(
@@ -58,38 +121,42 @@ def upsert_contact(
     source: str,
     consent: Consent | None = None,
     locale: str | None = None,
-    also: Callable[[Transaction, str], None] | None = None,
+    also: Callable[[Transaction, str], Consent | None] | None = None,
 ) -> str:
     """Create or update the contact for this email/phone; returns its id.
 
+    For trusted sources only (see the module's docstring). A key that
+    already names another contact is left as it is: keys are never re-pointed.
     `also(transaction, contact_id)` runs inside the same transaction, after
     this function's reads and before its writes, so a caller can read (first)
-    and write (then) things that commit with the contact, e.g. stage an event.
-    `locale` (e.g. "es-ES", from a booking) is the language messages to them use;
-    the latest one given wins.
+    and write (then) things that commit with the contact, e.g. stage an event;
+    a Consent it returns is recorded (instead of `consent`), so consent can
+    depend on what it read. `locale` (e.g. "es-ES", from a booking) is the
+    language messages to them use; the latest one given wins.
     """
     if not email and not phone:
         raise ValueError("a contact needs an email or a phone")
     email = normalise_email(email) if email else None
+    name = clean_name(name)
     now = clock.now()
     keys = [("email", email), ("phone", phone)]
 
     def work(transaction: Transaction) -> str:
-        contact_id: str | None = None
         key_refs = {kind: _key_ref(kind, value) for kind, value in keys if value}
-        for kind in ("email", "phone"):
-            if kind in key_refs:
-                snapshot = key_refs[kind].get(transaction=transaction)
-                if snapshot.exists:
-                    contact_id = (snapshot.to_dict() or {})["contact_id"]
-                    break
+        owners: dict[str, str] = {}
+        for kind, ref in key_refs.items():
+            snapshot = ref.get(transaction=transaction)
+            if snapshot.exists:
+                owners[kind] = str((snapshot.to_dict() or {})["contact_id"])
+        contact_id = owners.get("email") or owners.get("phone")
         is_new = contact_id is None
         contact_id = contact_id or uuid.uuid4().hex
         contact_ref = collection(Collections.CONTACTS).document(contact_id)
         existing = {} if is_new else (contact_ref.get(transaction=transaction).to_dict() or {})
+        given = consent
         if also is not None:
             # Before our writes: a transaction reads everything before it writes.
-            also(transaction, contact_id)
+            given = also(transaction, contact_id) or consent
 
         update: dict[str, Any] = {"updated_at": now}
         if is_new:
@@ -97,40 +164,112 @@ def upsert_contact(
         elif source not in existing.get("sources", []):
             update["sources"] = [*existing.get("sources", []), source]
         if name and not existing.get("name"):
-            update["name"] = name.strip()
-        if email and not existing.get("email"):
+            update["name"] = name
+        free = {kind: ref for kind, ref in key_refs.items() if kind not in owners}
+        if "email" in free and not existing.get("email"):
             update["email"] = email
-        if phone and not existing.get("phone"):
+        if "phone" in free and not existing.get("phone"):
             update["phone"] = phone
         if locale and existing.get("locale") != locale:
             update["locale"] = locale
-        if consent:
-            update[f"consent.{consent.channel}"] = {
-                "state": "opted_in" if consent.action == "opt_in" else "opted_out",
-                "at": consent.at,
-                "source": consent.source,
-            }
-            transaction.set(
-                collection(Collections.CONSENTS).document(),
-                {
-                    "contact_id": contact_id,
-                    "channel": consent.channel,
-                    "action": consent.action,
-                    "source": consent.source,
-                    "wording": consent.wording,
-                    "at": consent.at,
-                    "address": phone if consent.channel == "whatsapp" else email,
-                },
-            )
+        if given:
+            address = phone if given.channel == "whatsapp" else email
+            update |= _consent_changes(transaction, contact_id, given, address)
         if is_new:
             transaction.set(contact_ref, _expand(update))
         else:
             transaction.update(contact_ref, update)
-        for ref in key_refs.values():
-            transaction.set(ref, {"contact_id": contact_id}, merge=True)
+        for ref in free.values():  # read as absent in this transaction
+            transaction.set(ref, {"contact_id": contact_id})
         return contact_id
 
     return run_transaction(work)
+
+
+def match_form_contact(
+    *,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    source: str,
+    locale: str | None = None,
+) -> FormMatch:
+    """Link details typed into a public form to a contact, without taking any over.
+
+    Returns the contact both keys lead to (or a new one holding both, when
+    neither is known). When they lead to different contacts, or one leads to
+    a contact that lacks the other, no contact changes and no key is
+    written: the result names nobody and lists the contacts they matched.
+    Consent is not recorded here: a form's consent covers the form's own
+    purpose (a booking's messages), never the contact's general consent.
+    """
+    if not email and not phone:
+        raise ValueError("a contact needs an email or a phone")
+    email = normalise_email(email) if email else None
+    name = clean_name(name)
+    now = clock.now()
+    keys = {kind: value for kind, value in (("email", email), ("phone", phone)) if value}
+
+    def work(transaction: Transaction) -> FormMatch:
+        refs = {kind: _key_ref(kind, value) for kind, value in keys.items()}
+        owners: dict[str, str] = {}
+        for kind, ref in refs.items():
+            snapshot = ref.get(transaction=transaction)
+            if snapshot.exists:
+                owners[kind] = str((snapshot.to_dict() or {})["contact_id"])
+        matched = sorted(set(owners.values()))
+        if len(matched) > 1 or (matched and len(owners) < len(refs)):
+            return FormMatch(contact_id=None, possible_duplicate_of=tuple(matched))
+        if matched:
+            contact_id = matched[0]
+            contact_ref = collection(Collections.CONTACTS).document(contact_id)
+            existing = contact_ref.get(transaction=transaction).to_dict() or {}
+            update: dict[str, Any] = {"updated_at": now}
+            if source not in existing.get("sources", []):
+                update["sources"] = [*existing.get("sources", []), source]
+            if name and not existing.get("name"):
+                update["name"] = name
+            if locale and existing.get("locale") != locale:
+                update["locale"] = locale
+            transaction.update(contact_ref, update)
+            return FormMatch(contact_id=contact_id)
+        contact_id = uuid.uuid4().hex
+        new: dict[str, Any] = {
+            "created_at": now,
+            "updated_at": now,
+            "status": "lead",
+            "sources": [source],
+            **keys,
+        }
+        if name:
+            new["name"] = name
+        if locale:
+            new["locale"] = locale
+        transaction.set(collection(Collections.CONTACTS).document(contact_id), new)
+        for ref in refs.values():  # read as absent in this transaction
+            transaction.set(ref, {"contact_id": contact_id})
+        return FormMatch(contact_id=contact_id)
+
+    return run_transaction(work)
+
+
+def log_consent(
+    *, document_id: str, consent: Consent, address: str, contact_id: str | None, **about: Any
+) -> None:
+    """Log a consent that does not change a contact's state (a booking's own
+    consent), with what it is about (e.g. `booking_id`); once per `document_id`."""
+    collection(Collections.CONSENTS).document(document_id).set(
+        {
+            "contact_id": contact_id,
+            "channel": consent.channel,
+            "action": consent.action,
+            "source": consent.source,
+            "wording": consent.wording,
+            "at": consent.at,
+            "address": address,
+            **about,
+        }
+    )
 
 
 def _expand(flat: dict[str, Any]) -> dict[str, Any]:

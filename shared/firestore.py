@@ -176,6 +176,16 @@ def decode_cursor(cursor: str) -> str:
         raise InvalidCursor("cursor is not valid") from error
 
 
+def _readable_id(document_id: str) -> bool:
+    """Whether Firestore accepts `document_id` in a read (ours are all short)."""
+    return (
+        0 < len(document_id) <= 128
+        and document_id not in (".", "..")
+        and not (document_id.startswith("__") and document_id.endswith("__"))
+        and document_id.isprintable()
+    )
+
+
 def paginate(query: Query, limit: int, cursor: str | None = None) -> Page:
     """One page of an ordered query, continuing after `cursor`.
 
@@ -189,6 +199,9 @@ def paginate(query: Query, limit: int, cursor: str | None = None) -> Page:
         path = decode_cursor(cursor)
         collection_id = query._parent.id  # the queried collection's name
         if path.count("/") != 1 or path.split("/")[0] != collection_id:
+            raise InvalidCursor("cursor does not belong to this listing")
+        if not _readable_id(path.split("/")[1]):
+            # `__x__`, `..` or an over-long id: Firestore would refuse the read (a 500).
             raise InvalidCursor("cursor does not belong to this listing")
         snapshot = client().document(path).get()
         if not snapshot.exists:

@@ -8,6 +8,9 @@ re-implements (or forgets) a rule and none imports another to get it.
   `..`, a slash or an over-long id), so bad ids are a 404/422, never a 500.
 - `EmailAddress`, `clean_email`, `PhoneNumber` (E.164), `normalise_phone`.
 - `Money`: integer minor units plus an ISO 4217 code.
+- `BoundedDate`, `BoundedDateTime`: dates between 2000-01-01 and
+  2100-12-31, so no input reaches date arithmetic that overflows (year 1
+  or 9999 in a far zone was a 500).
 - `PersonName`, `SingleLine`, `MultiLine`: text with control characters
   removed (they turned into fake lines in staff emails) and lengths capped.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
@@ -38,9 +42,38 @@ DocumentId = Annotated[
 ]
 
 
+DOCUMENT_ID_MESSAGE = "is not a valid id: letters, digits, '_' and '-', at most 64 characters"
+
+
 def is_document_id(value: str) -> bool:
     """Whether `value` may name a document (for ids that arrive outside a model)."""
     return bool(_DOCUMENT_ID.match(value))
+
+
+# ----------------------------------------------------------------- dates
+# Wide enough for any booking, report or invoice; narrow enough that adding
+# a few days or converting between the farthest zones (UTC-12..UTC+14)
+# never leaves datetime's year 1..9999.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+DATE_RANGE_MESSAGE = f"must be between {EARLIEST_DATE} and {LATEST_DATE}"
+
+
+def _bounded_date(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return value
+
+
+def _bounded_datetime(value: datetime) -> datetime:
+    # Its own calendar date: in range, the UTC instant is at most a day off.
+    if not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        raise ValueError(DATE_RANGE_MESSAGE)
+    return value
+
+
+BoundedDate = Annotated[date, AfterValidator(_bounded_date)]
+BoundedDateTime = Annotated[datetime, AfterValidator(_bounded_datetime)]
 
 
 # ------------------------------------------------------------------ text

@@ -1,16 +1,17 @@
 """Staff routes, served by their own function at /api/bookings/admin:
 services, staff members and their hours, and bookings (list, book for a
-client, reschedule, cancel, confirm, no-show). Every route needs a Firebase
-ID token with role staff or admin; changing the catalogue needs admin."""
+client, reschedule, cancel, confirm, no-show). Who may call which route
+(staff or admin; the catalogue, staff and hours are admin-only) is decided
+by shared/access.py's table, which every app enforces."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from functions.bookings import operations, store, views
 from functions.bookings.models import (
@@ -27,13 +28,13 @@ from functions.bookings.models import (
     StaffIn,
     StaffOut,
 )
-from shared.auth import StaffUser, require_role
+from shared.access import CurrentUser
 from shared.errors import Invalid, NotFound
 from shared.firestore import Collections, InvalidCursor, collection
+from shared.params import CursorQuery, DatePath, IdPath, OptionalIdQuery
+from shared.values import BoundedDateTime
 
-staff_only = require_role("staff", "admin")
-admin_only = require_role("admin")
-admin = APIRouter(tags=["staff"], dependencies=[Depends(staff_only)])
+admin = APIRouter(tags=["staff"])
 MAX_RANGE_DAYS = 62
 
 
@@ -56,7 +57,7 @@ def _check_staff_exist(staff_ids: list[str]) -> None:
 
 
 @admin.post("/services", status_code=status.HTTP_201_CREATED, summary="Add a service")
-def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> ServiceOut:
+def create_service(body: ServiceIn) -> ServiceOut:
     _check_staff_exist(body.staff_ids)
     service_id = _slug(body.name)
     collection(Collections.SERVICES).document(service_id).create(body.model_dump())
@@ -64,9 +65,7 @@ def create_service(body: ServiceIn, _: StaffUser = Depends(admin_only)) -> Servi
 
 
 @admin.put("/services/{service_id}", summary="Replace a service's settings")
-def update_service(
-    service_id: str, body: ServiceIn, _: StaffUser = Depends(admin_only)
-) -> ServiceOut:
+def update_service(service_id: IdPath, body: ServiceIn) -> ServiceOut:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     _check_staff_exist(body.staff_ids)
@@ -80,7 +79,7 @@ def update_service(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Retire a service (kept for its bookings, no longer offered)",
 )
-def retire_service(service_id: str, _: StaffUser = Depends(admin_only)) -> None:
+def retire_service(service_id: IdPath) -> None:
     if store.get_service(service_id) is None:
         raise NotFound("no such service")
     collection(Collections.SERVICES).document(service_id).update({"active": False})
@@ -99,14 +98,14 @@ def list_staff() -> list[StaffOut]:
 
 
 @admin.post("/staff", status_code=status.HTTP_201_CREATED, summary="Add a staff member")
-def create_staff(body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+def create_staff(body: StaffIn) -> StaffOut:
     staff_id = _slug(body.name)
     collection(Collections.STAFF).document(staff_id).create(_staff_document(body))
     return StaffOut(id=staff_id, **_staff_document(body))
 
 
 @admin.put("/staff/{staff_id}", summary="Replace a staff member's details, hours and overrides")
-def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only)) -> StaffOut:
+def update_staff(staff_id: IdPath, body: StaffIn) -> StaffOut:
     if not store.get_staff([staff_id]):
         raise NotFound("no such staff member")
     collection(Collections.STAFF).document(staff_id).set(_staff_document(body))
@@ -118,13 +117,13 @@ def update_staff(staff_id: str, body: StaffIn, _: StaffUser = Depends(admin_only
     "/staff/{staff_id}/overrides/{day}",
     summary="Set one date's hours (empty ranges: closed, e.g. a holiday)",
 )
-def set_override(staff_id: str, day: str, body: DateOverride) -> StaffOut:
+def set_override(staff_id: IdPath, day: DatePath, body: DateOverride) -> StaffOut:
     doc = store.get_staff([staff_id]).get(staff_id)
     if doc is None:
         raise NotFound("no such staff member")
-    if body.date.isoformat() != day:
+    if body.date != day:
         raise Invalid.field("date", "must match the date in the path")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
+    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day.isoformat()]
     overrides.append(body.model_dump(mode="json"))
     staff = StaffIn(**(doc | {"overrides": sorted(overrides, key=lambda o: str(o["date"]))}))
     collection(Collections.STAFF).document(staff_id).set(_staff_document(staff))
@@ -137,11 +136,11 @@ def set_override(staff_id: str, day: str, body: DateOverride) -> StaffOut:
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Remove one date's override (back to weekly hours)",
 )
-def delete_override(staff_id: str, day: str) -> None:
+def delete_override(staff_id: IdPath, day: DatePath) -> None:
     doc = store.get_staff([staff_id]).get(staff_id)
     if doc is None:
         raise NotFound("no such staff member")
-    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day]
+    overrides = [o for o in doc.get("overrides", []) if str(o["date"]) != day.isoformat()]
     collection(Collections.STAFF).document(staff_id).update({"overrides": overrides})
     store.forget_cached(Collections.STAFF, staff_id)
 
@@ -155,12 +154,15 @@ def _as_utc(value: datetime) -> datetime:
 
 @admin.get("/bookings", summary="Bookings starting in a range, by status and staff member")
 def list_bookings(
-    from_: datetime = Query(alias="from", description="ISO date or date-time; UTC if no offset"),
-    to: datetime = Query(description="exclusive end, ISO date or date-time"),
+    from_: Annotated[
+        BoundedDateTime,
+        Query(alias="from", description="ISO date or date-time; UTC if no offset"),
+    ],
+    to: Annotated[BoundedDateTime, Query(description="exclusive end, ISO date or date-time")],
     status: BookingStatus | None = None,
-    staff_id: str | None = None,
+    staff_id: OptionalIdQuery = None,
     limit: int = Query(default=50, ge=1, le=200),
-    cursor: str | None = None,
+    cursor: CursorQuery = None,
 ) -> BookingPage:
     start, end = _as_utc(from_), _as_utc(to)
     if end <= start:
@@ -178,7 +180,7 @@ def list_bookings(
 
 
 @admin.get("/bookings/{booking_id}", summary="One booking")
-def get_booking(booking_id: str) -> BookingOut:
+def get_booking(booking_id: IdPath) -> BookingOut:
     data = store.get_booking(booking_id)
     if data is None:
         raise NotFound("no such booking")
@@ -190,9 +192,7 @@ def get_booking(booking_id: str) -> BookingOut:
     status_code=status.HTTP_201_CREATED,
     summary="Book for a client (may override hours, notice and window)",
 )
-def create_booking(
-    body: StaffBookingCreate, user: StaffUser = Depends(staff_only)
-) -> BookingCreated:
+def create_booking(body: StaffBookingCreate, user: CurrentUser) -> BookingCreated:
     booked = operations.create_booking(body, created_by=f"staff:{user.uid}")
     return views.create_booking_response(booked, body.tz)
 
@@ -202,7 +202,7 @@ class _Override(RescheduleRequest):
 
 
 @admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking")
-def reschedule_booking(booking_id: str, body: _Override) -> BookingOut:
+def reschedule_booking(booking_id: IdPath, body: _Override) -> BookingOut:
     data = operations.reschedule(
         booking_id, body.start, by_staff=True, override=body.override_rules
     )
@@ -210,13 +210,13 @@ def reschedule_booking(booking_id: str, body: _Override) -> BookingOut:
 
 
 @admin.post("/bookings/{booking_id}/cancel", summary="Cancel a booking (no notice limit)")
-def cancel_booking(booking_id: str, body: CancelRequest | None = None) -> BookingOut:
+def cancel_booking(booking_id: IdPath, body: CancelRequest | None = None) -> BookingOut:
     data = operations.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
     return store.booking_out(booking_id, data)
 
 
 @admin.post("/bookings/{booking_id}/confirm", summary="Confirm a booking held for payment")
-def confirm_booking(booking_id: str) -> BookingOut:
+def confirm_booking(booking_id: IdPath) -> BookingOut:
     data = operations.change_status(
         booking_id, "confirmed", "booking.confirmed", allowed_from=("pending_payment",)
     )
@@ -224,7 +224,7 @@ def confirm_booking(booking_id: str) -> BookingOut:
 
 
 @admin.post("/bookings/{booking_id}/no-show", summary="Mark that the client did not come")
-def mark_no_show(booking_id: str) -> BookingOut:
+def mark_no_show(booking_id: IdPath) -> BookingOut:
     data = operations.change_status(
         booking_id, "no_show", "booking.no_show", allowed_from=("confirmed", "completed")
     )

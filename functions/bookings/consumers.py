@@ -1,7 +1,7 @@
 """Bookings queue consumers (Lambda entry points; queues and rules in template.yaml).
 
-- `record_contacts` (booking.created) upserts the client as a contact, with
-  the WhatsApp consent given on the booking form;
+- `record_contacts` (booking.created) links the client's contact (never
+  taking over one) and logs the WhatsApp consent given on the booking form;
 - `send_emails` (booking.confirmed, .rescheduled, .cancelled, reminder.due)
   emails the client, with the .ics, and notifies the staff member.
 Each runs once per event (idempotency on the event id), however often SQS
@@ -20,31 +20,52 @@ from shared.idempotency import idempotent
 
 @idempotent("event", event_key_jmespath="envelope.event_id")
 def record_contact(*, event: ReceivedEvent) -> dict[str, Any]:
-    """Upsert the booking's client as a contact (with WhatsApp consent if given)."""
-    from shared.contacts import Consent, upsert_contact
+    """Link the booking to its client's contact, without letting a form take one over.
+
+    The details were typed into a public form: they never change an existing
+    contact's email, phone or consent (`contacts.match_form_contact`). When
+    they disagree with existing contacts, the booking is linked to none and
+    `possible_duplicate_of` lists them for staff. The WhatsApp box ticked on
+    the form is logged as that booking's consent for the number it gave; it
+    covers that booking's messages only and never lifts a STOP.
+    """
+    from shared.contacts import Consent, log_consent, match_form_contact
 
     data = event.data
     customer = data["customer"]
-    consent = None
-    if data.get("whatsapp_opt_in") and data.get("whatsapp_consent"):
-        given = data["whatsapp_consent"]
-        consent = Consent(
-            channel="whatsapp",
-            action="opt_in",
-            source=str(given.get("source", "booking_form")),
-            wording=str(given.get("wording", "")),
-            at=event.envelope.occurred_at,
-        )
-    contact_id = upsert_contact(
+    match = match_form_contact(
         name=customer.get("name"),
         email=customer.get("email"),
         phone=customer.get("phone"),
         source="booking",
-        consent=consent,
         locale=data.get("locale"),
     )
-    collection(Collections.BOOKINGS).document(data["booking_id"]).update({"contact_id": contact_id})
-    return {"contact_id": contact_id}
+    given = data.get("whatsapp_consent")
+    if data.get("whatsapp_opt_in") and given and customer.get("phone"):
+        log_consent(
+            document_id=f"booking-{data['booking_id']}-whatsapp",
+            consent=Consent(
+                channel="whatsapp",
+                action="opt_in",
+                source=str(given.get("source", "booking_form")),
+                wording=str(given.get("wording", "")),
+                at=event.envelope.occurred_at,
+            ),
+            address=str(customer["phone"]),
+            contact_id=match.contact_id,
+            scope="booking",
+            booking_id=data["booking_id"],
+        )
+    collection(Collections.BOOKINGS).document(data["booking_id"]).update(
+        {
+            "contact_id": match.contact_id,
+            "possible_duplicate_of": list(match.possible_duplicate_of),
+        }
+    )
+    return {
+        "contact_id": match.contact_id,
+        "possible_duplicate_of": list(match.possible_duplicate_of),
+    }
 
 
 record_contacts = event_consumer(record_contact)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -18,7 +18,16 @@ from pydantic import (
     model_validator,
 )
 
-from shared.values import DocumentId, EmailAddress, Money
+from shared.values import (
+    BoundedDate,
+    BoundedDateTime,
+    DocumentId,
+    EmailAddress,
+    Money,
+    MultiLine,
+    PersonName,
+    SingleLine,
+)
 
 BookingStatus = Literal["pending_payment", "confirmed", "completed", "cancelled", "no_show"]
 BOOKING_STATUSES: tuple[BookingStatus, ...] = (
@@ -90,8 +99,8 @@ class PriceIn(Money):
 class ServiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field(default="", max_length=2000)
+    name: SingleLine = Field(min_length=1, max_length=120)
+    description: MultiLine = Field(default="", max_length=2000)
     duration_minutes: Minutes5 = Field(ge=5, le=720)
     price: PriceIn
     buffer_before_minutes: Minutes5 = Field(default=0, ge=0, le=240)
@@ -150,15 +159,15 @@ DayHours = Annotated[list[HoursRange], AfterValidator(_no_overlaps)]
 class DateOverride(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: date
+    date: BoundedDate
     ranges: DayHours = Field(default_factory=list, description="empty: closed all day")
-    note: str = Field(default="", max_length=200)
+    note: SingleLine = Field(default="", max_length=200)
 
 
 class StaffIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     email: EmailAddress | None = None
     time_zone: TimeZoneName
     weekly_hours: dict[Weekday, DayHours] = Field(default_factory=dict)
@@ -180,7 +189,7 @@ class StaffOut(StaffIn):
 class CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120)
+    name: PersonName
     email: EmailAddress
     phone: str = Field(
         min_length=4, max_length=32, description="with country code, e.g. +447911123456"
@@ -191,13 +200,13 @@ class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     service_id: DocumentId
-    start: datetime = Field(description="ISO 8601 with offset, as returned by /slots")
+    start: BoundedDateTime = Field(description="ISO 8601 with offset, as returned by /slots")
     customer: CustomerIn
     whatsapp_opt_in: bool = False
-    whatsapp_consent_text: str | None = Field(
+    whatsapp_consent_text: MultiLine | None = Field(
         default=None, max_length=1000, description="the consent wording shown beside the checkbox"
     )
-    notes: str = Field(default="", max_length=2000)
+    notes: MultiLine = Field(default="", max_length=2000)
     tz: TimeZoneName = Field(description="the client's IANA time zone, for display")
     locale: str = Field(
         default="en-GB",
@@ -218,13 +227,13 @@ class StaffBookingCreate(BookingCreate):
 class RescheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: datetime
+    start: BoundedDateTime
 
 
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(default="", max_length=500)
+    reason: SingleLine = Field(default="", max_length=500)
 
 
 # Response times keep an explicit offset ("+00:00" in London in winter, not
@@ -296,6 +305,11 @@ class BookingOut(BaseModel):
     tz: str
     customer: Customer
     contact_id: str | None = None
+    possible_duplicate_of: list[str] = Field(
+        default_factory=list,
+        description="contacts the typed email or phone belong to when they disagree "
+        "(the booking is then linked to none of them): check and merge by hand",
+    )
     notes: str = ""
     whatsapp_opt_in: bool = False
     created_by: str = "client"

@@ -3,7 +3,7 @@ client's manage link (view, reschedule, cancel, calendar file)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,8 @@ from functions.bookings.models import (
 )
 from shared import clock
 from shared.errors import Invalid
+from shared.params import IdPath, IdQuery
+from shared.values import BoundedDate
 
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
@@ -31,7 +33,10 @@ LONGEST_BOOKING = timedelta(days=1)  # longest service plus buffers, for range q
 
 
 @public.get("/services", summary="Active services clients can book")
-def list_services() -> list[PublicService]:
+def list_services(response: Response) -> list[PublicService]:
+    # The public catalogue holds no personal data: browsers and shared caches
+    # may keep it a minute (every other answer is no-store, shared.web).
+    response.headers["Cache-Control"] = "public, max-age=60"
     return [
         PublicService(
             id=service_id,
@@ -50,9 +55,11 @@ def list_services() -> list[PublicService]:
 
 @public.get("/slots", summary="Free slots of a service between two dates in the client's zone")
 def list_slots(
-    service_id: Annotated[str, Query(min_length=1, max_length=64)],
-    from_: Annotated[date, Query(alias="from", description="first day, YYYY-MM-DD, in `tz`")],
-    to: Annotated[date, Query(description="last day (inclusive), YYYY-MM-DD, in `tz`")],
+    service_id: IdQuery,
+    from_: Annotated[
+        BoundedDate, Query(alias="from", description="first day, YYYY-MM-DD, in `tz`")
+    ],
+    to: Annotated[BoundedDate, Query(description="last day (inclusive), YYYY-MM-DD, in `tz`")],
     # Annotated form: with `= Query()` FastAPI would drop TimeZoneName's validator.
     tz: Annotated[TimeZoneName, Query(description="the client's IANA time zone")],
 ) -> SlotsOut:
@@ -105,14 +112,14 @@ TokenQuery = Query(default=None, description="the manage token from the booking 
 
 
 @public.get("/{booking_id}", summary="A booking, through its manage link")
-def get_booking(booking_id: str, token: str | None = TokenQuery) -> BookingView:
+def get_booking(booking_id: IdPath, token: str | None = TokenQuery) -> BookingView:
     data = operations.get_for_client(booking_id, token)
     return views.booking_view(booking_id, data, token or "")
 
 
 @public.post("/{booking_id}/reschedule", summary="Move a booking to another free slot")
 def reschedule_booking(
-    booking_id: str, body: RescheduleRequest, token: str | None = TokenQuery
+    booking_id: IdPath, body: RescheduleRequest, token: str | None = TokenQuery
 ) -> BookingView:
     operations.get_for_client(booking_id, token)
     data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
@@ -121,7 +128,7 @@ def reschedule_booking(
 
 @public.post("/{booking_id}/cancel", summary="Cancel a booking")
 def cancel_booking(
-    booking_id: str, body: CancelRequest | None = None, token: str | None = TokenQuery
+    booking_id: IdPath, body: CancelRequest | None = None, token: str | None = TokenQuery
 ) -> BookingView:
     operations.get_for_client(booking_id, token)
     data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
@@ -134,7 +141,7 @@ def cancel_booking(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
-def booking_ics(booking_id: str, token: str | None = TokenQuery) -> Response:
+def booking_ics(booking_id: IdPath, token: str | None = TokenQuery) -> Response:
     data = operations.get_for_client(booking_id, token)
     body = rules.ics_document(
         booking_id=booking_id,

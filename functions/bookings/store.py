@@ -134,6 +134,7 @@ def booking_out(doc_id: str, data: dict[str, Any]) -> BookingOut:
         tz=data.get("tz", "UTC"),
         customer=data["customer"],
         contact_id=data.get("contact_id"),
+        possible_duplicate_of=list(data.get("possible_duplicate_of") or []),
         notes=data.get("notes", ""),
         whatsapp_opt_in=bool(data.get("whatsapp_opt_in")),
         created_by=data.get("created_by", "client"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.whatsapp import store
@@ -19,15 +19,16 @@ from functions.whatsapp.messages import (
     window_open,
 )
 from shared import clock
-from shared.auth import StaffUser, require_role
+from shared.access import CurrentUser
 from shared.config import get_settings
 from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.firestore import InvalidCursor, client, field_filter, paginate
-from shared.values import normalise_phone
+from shared.params import CursorQuery, PhonePath
+from shared.values import MultiLine, SingleLine, normalise_phone
 
-staff_only = require_role("staff", "admin")
-inbox = APIRouter(prefix="/admin", tags=["staff inbox"], dependencies=[Depends(staff_only)])
+# Roles come from shared/access.py's table (every route here: staff or admin).
+inbox = APIRouter(prefix="/admin", tags=["staff inbox"])
 
 
 class ConversationOut(BaseModel):
@@ -76,9 +77,14 @@ class MessagePage(BaseModel):
 class Reply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str | None = Field(default=None, min_length=1, max_length=1600)
-    template: str | None = Field(default=None, min_length=1, max_length=64)
-    variables: dict[str, str] = Field(default_factory=dict)
+    # A staff reply may keep its line breaks; template values may not (they
+    # fill one line of an approved message, and Meta refuses newlines there).
+    text: MultiLine | None = Field(default=None, min_length=1, max_length=1600)
+    template: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    variables: dict[
+        Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")],
+        Annotated[SingleLine, Field(max_length=500)],
+    ] = Field(default_factory=dict, max_length=10)
     language: str | None = Field(
         default=None,
         pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
@@ -114,7 +120,7 @@ def _conversation_out(data: dict[str, Any]) -> ConversationOut:
 
 @inbox.get("/conversations", summary="Conversations, most recent first")
 def list_conversations(
-    limit: int = Query(default=30, ge=1, le=100), cursor: str | None = None
+    limit: int = Query(default=30, ge=1, le=100), cursor: CursorQuery = None
 ) -> ConversationPage:
     query = (
         client().collection(store.CONVERSATIONS).order_by("last_message_at", direction="DESCENDING")
@@ -131,7 +137,7 @@ def list_conversations(
 
 @inbox.get("/conversations/{phone}/messages", summary="A conversation's messages, newest first")
 def list_messages(
-    phone: str, limit: int = Query(default=50, ge=1, le=200), cursor: str | None = None
+    phone: PhonePath, limit: int = Query(default=50, ge=1, le=200), cursor: CursorQuery = None
 ) -> MessagePage:
     query = (
         client()
@@ -174,7 +180,7 @@ def _check_template(name: str, variables: dict[str, str]) -> None:
 @inbox.post(
     "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
 )
-def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> MessageOut:
+def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
     from shared.providers import (
         OutboundMessage,
         PermanentProviderError,
@@ -241,7 +247,7 @@ def reply(phone: str, body: Reply, user: StaffUser = Depends(staff_only)) -> Mes
 
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")
-def mark_read(phone: str) -> None:
+def mark_read(phone: PhonePath) -> None:
     ref = client().collection(store.CONVERSATIONS).document(_phone(phone))
     if not ref.get().exists:
         raise NotFound("no conversation with this number")

@@ -13,9 +13,14 @@ from shared.web import create_app
 # start-up error: the inbox sends replies and the webhooks check signatures.
 get_settings().require("whatsapp", "whatsapp_webhooks")
 
+# Meta batches up to 1000 updates in one signed post; everything else here
+# (forms, Twilio's posts) fits shared.web's default 64 KiB.
+META_WEBHOOK_MAX_BYTES = 1024 * 1024
+
 app = create_app(
     "whatsapp",
     [inbox, router, webhooks, meta_webhooks],
     description="WhatsApp opt-in, public configuration, Twilio and Meta webhooks, the staff inbox",
+    body_limits={"/api/whatsapp/meta/": META_WEBHOOK_MAX_BYTES},
 )
 handler = Mangum(app, lifespan="off")

@@ -1,9 +1,9 @@
 """WhatsApp queue consumers (Lambda entry points).
 
 `notify` receives the events routed to WhatsappNotifyQueue (template.yaml):
-booking confirmations, changes and reminders, and opt-in confirmations; it
-sends the template each one calls for, to people who opted in and did not
-opt out since. It also sends the STOP / START confirmation for messages
+booking confirmations, changes and reminders, and opt-in requests; it
+sends the template each one calls for, when `messages.may_message` allows
+(never after STOP). It also sends the STOP / START / YES confirmation for messages
 that came through Meta (`message.received` with a keyword: Meta, unlike
 Twilio, takes no reply in the webhook's response). SQS delivers at least
 once, so each event is handled once per consumer (idempotency on its event
@@ -45,7 +45,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     from functions.whatsapp import store
     from functions.whatsapp.messages import may_message
     from shared import clock
-    from shared.contacts import find_by_phone
+    from shared.contacts import find_by_phone, whatsapp_consent
 
     if event.detail_type == "message.received":
         return _confirm_keyword(event)
@@ -53,8 +53,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     if message is None:
         return {"sent": False, "reason": "no WhatsApp message for this event"}
     contact = find_by_phone(message.to)
-    consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp")
-    allowed, reason = may_message(consent, message)
+    allowed, reason = may_message(whatsapp_consent(contact[1] if contact else None), message)
     record: dict[str, Any] = {
         "direction": "out",
         "phone": message.to,
@@ -86,7 +85,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
 
 
 def _confirm_keyword(event: ReceivedEvent) -> dict[str, Any]:
-    """Answer STOP / START through Meta with free text (they just wrote: the window is open).
+    """Answer STOP / START / YES through Meta with free text (they just wrote: the window is open).
 
     Sent even after STOP: confirming the opt-out is the one message it allows.
     """

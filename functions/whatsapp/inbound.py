@@ -3,17 +3,21 @@ provider (Twilio or Meta) delivered the message.
 
 In one transaction with the contact (found by phone, or made as a lead):
 the message is stored once (a provider retry is recognised by its message
-id), the conversation's 24-hour window opens, STOP / START record the
-consent change, and `message.received` is staged; then it is published.
+id), the conversation's 24-hour window opens, STOP / START (and YES to a
+pending opt-in request, see `consent`) record the consent change, and
+`message.received` (with `whatsapp.opted_in` / `whatsapp.opted_out` when
+consent changed) is staged; then it is published. A message from the
+number itself is the trusted source that may give a contact its phone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from functions.whatsapp import store
-from functions.whatsapp.messages import keyword, keyword_reply
+from functions.whatsapp.consent import inbound_consent
+from functions.whatsapp.messages import inbound_keyword, keyword_reply
 from shared import clock
 from shared.contacts import Consent, upsert_contact
 from shared.events import Publisher, StagedEvent
@@ -33,6 +37,7 @@ class InboundMessage:
     sender: str  # the phone as the provider gives it: "whatsapp:+44…", "44…"
     body: str
     profile_name: str | None = None  # the name on their WhatsApp profile, if sent
+    button_payload: str | None = None  # the quick-reply button pressed, if any
 
 
 @dataclass(frozen=True)
@@ -55,35 +60,37 @@ def sender_phone(sender: str, field: str) -> str:
 def receive(message: InboundMessage, *, phone_field: str = "From") -> Received:
     phone = sender_phone(message.sender, phone_field)
     now = clock.now()
-    word = keyword(message.body)
-    consent = None
-    if word is not None:
-        consent = Consent(
-            channel="whatsapp",
-            action="opt_out" if word == "stop" else "opt_in",
-            source="whatsapp_keyword",
-            wording=f"Sent '{message.body.strip()}' on WhatsApp",
-            at=now,
-        )
+    said = inbound_keyword(message.body, message.button_payload)
     staged: list[StagedEvent] = []
     duplicate = False
+    word: str | None = None
     reply: str | None = None
 
-    def record(transaction: Transaction, contact_id: str) -> None:
-        nonlocal duplicate, reply
+    def record(transaction: Transaction, contact_id: str) -> Consent | None:
+        nonlocal duplicate, word, reply
         # From scratch each time: the transaction runs again after contention.
         staged.clear()
-        duplicate, reply = False, None
+        duplicate, word, reply = False, None, None
         if (
             store.inbound_ref(message.provider, message.message_id)
             .get(transaction=transaction)
             .exists
         ):
             duplicate = True  # the provider retried a webhook we already took
-            return
+            return None
+        contact: dict[str, object] = {}
+        if said is not None:
+            snapshot = (
+                collection(Collections.CONTACTS).document(contact_id).get(transaction=transaction)
+            )
+            contact = snapshot.to_dict() or {}
+        decided = inbound_consent(
+            transaction, phone=phone, word=said, body=message.body, contact=contact, now=now
+        )
+        # Reads are done: writes from here on.
+        word = decided.keyword
         if word is not None:
-            contact = collection(Collections.CONTACTS).document(contact_id)
-            locale = (contact.get(transaction=transaction).to_dict() or {}).get("locale")
+            locale = contact.get("locale")
             reply = keyword_reply(word, locale if isinstance(locale, str) else None)
         store.add_inbound(
             transaction,
@@ -94,28 +101,37 @@ def receive(message: InboundMessage, *, phone_field: str = "From") -> Received:
             message.body,
             now,
         )
-        staged.append(
-            events.stage(
-                transaction,
-                "message.received",
-                {
-                    "contact_id": contact_id,
-                    "phone": phone,
-                    "body": message.body,
-                    "sid": message.message_id,
-                    "provider": message.provider,
-                    "keyword": word,
-                    "reply": reply,
-                },
-                event_id=f"message.received:{message.message_id}",
+        if decided.confirms is not None:
+            store.confirm_opt_in(transaction, decided.confirms, message.message_id, now)
+        received: dict[str, object] = {
+            "contact_id": contact_id,
+            "phone": phone,
+            "body": message.body,
+            "sid": message.message_id,
+            "provider": message.provider,
+            "keyword": word,
+            "reply": reply,
+        }
+        batch: list[tuple[str, dict[str, Any], str]] = [
+            ("message.received", received, f"message.received:{message.message_id}")
+        ]
+        if decided.consent is not None:
+            kind = (
+                "whatsapp.opted_in" if decided.consent.action == "opt_in" else "whatsapp.opted_out"
             )
-        )
+            changed: dict[str, Any] = {
+                "contact_id": contact_id,
+                "phone": phone,
+                "source": decided.consent.source,
+            }
+            batch.append((kind, changed, f"{kind}:{message.message_id}"))
+        staged.extend(events.stage_many(transaction, batch))
+        return decided.consent
 
     contact_id = upsert_contact(
         name=message.profile_name,
         phone=phone,
         source="whatsapp",
-        consent=consent,
         also=record,
     )
     events.flush(staged)

@@ -99,6 +99,22 @@ def message_text(message: dict[str, Any]) -> str:
     return f"[{kind}]"
 
 
+def button_payload(message: dict[str, Any]) -> str | None:
+    """The payload (or id) of the quick-reply button a message answers, if any."""
+    kind = str(message.get("type") or "")
+    part = message.get(kind)
+    if not isinstance(part, dict):
+        return None
+    if kind == "button":
+        found = part.get("payload")
+    elif kind == "interactive":
+        reply = part.get("button_reply")
+        found = reply.get("id") if isinstance(reply, dict) else None
+    else:
+        return None
+    return str(found) if found else None
+
+
 def process(payload: dict[str, Any]) -> dict[str, int]:
     """Take every message and status in a verified notification; counts of each."""
     own_number = get_settings().get("META_PHONE_NUMBER_ID")
@@ -140,6 +156,7 @@ def _take_message(message: dict[str, Any], names: dict[str, Any]) -> bool:
                 sender=str(sender),
                 body=message_text(message),
                 profile_name=str(name) if name else None,
+                button_payload=button_payload(message),
             ),
             phone_field="from",
         )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.values import MultiLine, PersonName
 
 
 class OptInRequest(BaseModel):
@@ -13,17 +15,24 @@ class OptInRequest(BaseModel):
     phone: str = Field(
         min_length=4, max_length=32, description="with country code, e.g. +447700900123"
     )
-    consent_text: str = Field(
-        min_length=10, max_length=1000, description="the exact consent wording the person was shown"
+    consent_text: Annotated[MultiLine, Field(min_length=10, max_length=1000)] = Field(
+        description="the exact consent wording the person was shown"
     )
-    name: str | None = Field(default=None, max_length=120)
+    name: PersonName | None = Field(
+        default=None, description="kept with the request for staff; never sent in a message"
+    )
     source: str = Field(default="website", max_length=60, pattern=r"^[a-z0-9_\-]+$")
 
 
 class OptInResponse(BaseModel):
-    contact_id: str
+    """The same answer whatever the number's state (it must not reveal consent)."""
+
+    status: Literal["pending"] = "pending"
     phone: str
-    opted_in_at: datetime
+    message: str = (
+        "Check WhatsApp to confirm: if this number can get our messages, we have sent it "
+        "one asking you to reply YES. Nothing starts until you do."
+    )
 
 
 class PublicConfig(BaseModel):

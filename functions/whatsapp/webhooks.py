@@ -4,6 +4,10 @@ Both verify `X-Twilio-Signature` with Twilio's RequestValidator against the
 public URL Twilio called (PUBLIC_BASE_URL + path: what the Twilio console
 holds, whatever proxies, Netlify then API Gateway, rewrote on the way).
 Anything unsigned or wrongly signed is 403, in every stage.
+
+The signature covers the form's fields, so the form is parsed first, but
+cheaply: the body is capped by the app (shared.web, 413) and the parse
+stops at MAX_FORM_FIELDS (413), so a huge unsigned form costs nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from shared.logging import get_logger
 router = APIRouter(prefix="/twilio", tags=["twilio webhooks"])
 logger = get_logger("whatsapp")
 TWIML = "application/xml"
+# Twilio's richest post (an inbound message with ten media) has about 50.
+MAX_FORM_FIELDS = 100
 
 
 async def verified_params(request: Request) -> dict[str, str]:
@@ -32,7 +38,12 @@ async def verified_params(request: Request) -> dict[str, str]:
     token = get_settings().get("TWILIO_AUTH_TOKEN")
     signature = request.headers.get("x-twilio-signature")
     body = (await request.body()).decode("utf-8", errors="replace")
-    params = dict(parse_qsl(body, keep_blank_values=True))
+    try:
+        params = dict(parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+    except ValueError as error:  # more fields than Twilio ever sends: not Twilio
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {MAX_FORM_FIELDS} form fields"
+        ) from error
     url = get_settings().public_base_url + request.url.path
     if request.url.query:
         url += "?" + request.url.query
@@ -62,6 +73,7 @@ def _handle_inbound(params: dict[str, str]) -> str | None:
             sender=sender,
             body=params.get("Body", ""),
             profile_name=params.get("ProfileName") or None,
+            button_payload=params.get("ButtonPayload") or None,
         )
     )
     return received.reply

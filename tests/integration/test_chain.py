@@ -16,7 +16,7 @@ from devstack.stack import BUS_NAME, LocalStack
 from devstack.tokens import sign_in, sign_up
 from shared.auth import firebase_app
 from shared.clock import FixedClock, use_clock
-from shared.firestore import Collections, collection
+from shared.firestore import Collections, client, collection
 from tests.integration.probes import drain, probe_queue
 
 pytestmark = pytest.mark.integration
@@ -28,6 +28,10 @@ OPT_IN = {
 }
 
 
+def opt_in_requests() -> list[dict[str, object]]:
+    return [doc.to_dict() or {} for doc in client().collection("wa_opt_in_requests").stream()]
+
+
 def outbox() -> list[dict[str, object]]:
     return [doc.to_dict() or {} for doc in collection(Collections.OUTBOX).stream()]
 
@@ -36,29 +40,27 @@ def test_http_write_reaches_the_consumer_through_bus_and_queue(
     api: TestClient, queues: QueueRunner
 ) -> None:
     response = api.post("/api/whatsapp/opt-in", json=OPT_IN)
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     body = response.json()
-    assert body["phone"] == "+447911123456"
+    assert (body["phone"], body["status"]) == ("+447911123456", "pending")
 
-    contact = collection(Collections.CONTACTS).document(body["contact_id"]).get().to_dict()
-    assert contact is not None
-    assert contact["phone"] == "+447911123456"
-    assert contact["consent"]["whatsapp"]["state"] == "opted_in"
-    consents = [doc.to_dict() for doc in collection(Collections.CONSENTS).stream()]
-    assert [c["wording"] for c in consents if c] == [OPT_IN["consent_text"]]
+    # Pending until the number confirms: the request is kept, no consent yet.
+    [request] = opt_in_requests()
+    assert (request["status"], request["wording"]) == ("pending", OPT_IN["consent_text"])
+    assert collection(Collections.CONSENTS).get() == []
 
     assert queues.drain() == 1
     [message] = outbox()
     assert message["channel"] == "whatsapp"
     assert message["to"] == "+447911123456"
-    assert message["template"] == "opt_in_confirmation"
-    assert message["variables"] == {"1": "Jo"}
+    assert message["template"] == "opt_in_request"
+    assert message["variables"] == {"1": "MilliIntell"}  # the business, never the caller's text
 
 
 def test_a_redelivered_event_sends_once(
     api: TestClient, queues: QueueRunner, clean_stack: LocalStack
 ) -> None:
-    assert api.post("/api/whatsapp/opt-in", json=OPT_IN).status_code == 201
+    assert api.post("/api/whatsapp/opt-in", json=OPT_IN).status_code == 202
     sqs = clean_stack.sqs_client()
     queue_url = clean_stack.queues["WhatsappNotifyQueue"].url
     # Receive the event, then put an exact copy back, as an at-least-once redelivery would.
@@ -74,7 +76,7 @@ def test_a_poison_message_goes_to_the_dead_letter_queue_without_blocking_its_bat
     sqs = clean_stack.sqs_client()
     queue_url = clean_stack.queues["WhatsappNotifyQueue"].url
     sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"not": "an event"}))
-    assert api.post("/api/whatsapp/opt-in", json=OPT_IN).status_code == 201
+    assert api.post("/api/whatsapp/opt-in", json=OPT_IN).status_code == 202
 
     queues.drain()
 
@@ -196,8 +198,8 @@ def test_an_event_whose_publish_failed_is_sent_by_the_next_sweep(
         patch.setattr(events.Publisher, "_put_many", refuse)
         client = TestClient(gateway, raise_server_exceptions=False)
         response = client.post("/api/whatsapp/opt-in", json=OPT_IN)
-    assert response.status_code == 500  # the client retries; the consent is already kept
-    assert collection(Collections.CONSENTS).get()  # committed with its staged event
+    assert response.status_code == 500  # the client retries; the request is already kept
+    assert opt_in_requests()  # committed with its staged event
     assert queues.drain() == 0
 
     [sweep] = [s for s in schedules.schedules if s.handler.endswith("republish_events")]

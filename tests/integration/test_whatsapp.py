@@ -188,11 +188,12 @@ def real_twilio(twilio: None, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _opt_in(api: TestClient) -> None:
+    """A public opt-in: its one message is the request to confirm."""
     response = api.post(
         "/api/whatsapp/opt-in",
         json={"phone": "+447911123456", "consent_text": "Yes, message me on WhatsApp please."},
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
 
 
 def test_a_provider_failing_three_times_then_succeeding_delivers_once(
@@ -207,7 +208,7 @@ def test_a_provider_failing_three_times_then_succeeding_delivers_once(
         mock.post(TWILIO_MESSAGES, json={"sid": "SM900", "status": "queued"}, status=201)
         queues.drain()
         assert len(mock.calls) == 4
-    [sent] = [m for m in wa_messages() if m.get("template") == "opt_in_confirmation"]
+    [sent] = [m for m in wa_messages() if m.get("template") == "opt_in_request"]
     assert (sent["status"], sent["provider_message_id"]) == ("queued", "SM900")
 
 
@@ -227,7 +228,7 @@ def test_a_provider_failing_forever_ends_in_the_dead_letter_queue(
     dead = sqs.receive_message(
         QueueUrl=clean_stack.queues["WhatsappNotifyDLQ"].url, MaxNumberOfMessages=10
     ).get("Messages", [])
-    assert [json.loads(m["Body"])["detail-type"] for m in dead] == ["whatsapp.opted_in"]
+    assert [json.loads(m["Body"])["detail-type"] for m in dead] == ["whatsapp.opt_in_requested"]
     assert [m for m in wa_messages() if m.get("direction") == "out"] == []
 
 

@@ -225,15 +225,24 @@ def test_an_unreadable_sender_is_skipped_without_failing_the_batch(
 def test_stop_through_meta_records_the_opt_out_and_confirms_in_their_language(
     api: TestClient, meta: None, queues: QueueRunner
 ) -> None:
-    upsert_contact(name="Ana", phone=PHONE, source="booking", locale="es-ES")
-    opted_in = api.post(
+    contact_id = upsert_contact(name="Ana", phone=PHONE, source="booking", locale="es-ES")
+    requested = api.post(
         "/api/whatsapp/opt-in",
         json={"phone": PHONE, "consent_text": "Sí, escribidme por WhatsApp."},
     )
-    assert opted_in.status_code == 201, opted_in.text
+    assert requested.status_code == 202, requested.text
+    queues.drain()  # the request to confirm
+    assert post(api, text_message("Sí", "wamid.YES1")).status_code == 200
+    contact = collection(Collections.CONTACTS).document(contact_id).get()
+    assert (contact.to_dict() or {})["consent"]["whatsapp"]["state"] == "opted_in"
+    queues.drain()
+    assert [m["text"] for m in outbox() if m.get("text")] == [
+        "Gracias: recibirás nuestros mensajes de WhatsApp. "
+        "Responde STOP en cualquier momento para darte de baja."
+    ]
 
     assert post(api, text_message("Stop", "wamid.STOP1")).status_code == 200
-    contact = collection(Collections.CONTACTS).document(opted_in.json()["contact_id"]).get()
+    contact = collection(Collections.CONTACTS).document(contact_id).get()
     assert (contact.to_dict() or {})["consent"]["whatsapp"]["state"] == "opted_out"
     [stopped] = [
         c.to_dict() or {}
@@ -244,23 +253,59 @@ def test_stop_through_meta_records_the_opt_out_and_confirms_in_their_language(
 
     queues.drain()
     texts = [m["text"] for m in outbox() if m.get("text")]
-    assert texts == [
+    assert texts[1:] == [
         "No recibirás más mensajes de WhatsApp de nuestra parte. "
         "Responde START para volver a suscribirte."
     ]
-    [confirmation] = [m for m in wa_messages() if m.get("detail_type") == "message.received"]
-    assert (confirmation["direction"], confirmation["status"]) == ("out", "recorded")
+    confirmations = [m for m in wa_messages() if m.get("detail_type") == "message.received"]
+    assert {(m["direction"], m["status"]) for m in confirmations} == {("out", "recorded")}
 
     # The same webhook again (Meta retries): no second opt-out event, no second reply.
     assert post(api, text_message("Stop", "wamid.STOP1")).status_code == 200
     queues.drain()
-    assert len([m for m in outbox() if m.get("text")]) == 1
+    assert len([m for m in outbox() if m.get("text")]) == 2
 
     assert post(api, text_message("START", "wamid.START1")).status_code == 200
-    contact = collection(Collections.CONTACTS).document(opted_in.json()["contact_id"]).get()
+    contact = collection(Collections.CONTACTS).document(contact_id).get()
     assert (contact.to_dict() or {})["consent"]["whatsapp"]["state"] == "opted_in"
     queues.drain()
     assert any("Vuelves a recibir" in m["text"] for m in outbox() if m.get("text"))
+
+
+def test_the_opt_in_requests_quick_reply_button_confirms_through_meta(
+    api: TestClient, meta: None, queues: QueueRunner
+) -> None:
+    from shared.contacts import find_by_phone
+
+    assert (
+        api.post(
+            "/api/whatsapp/opt-in", json={"phone": PHONE, "consent_text": "Yes, message me please."}
+        ).status_code
+        == 202
+    )
+    queues.drain()
+    pressed = notification(
+        {
+            "contacts": [{"profile": {"name": "Jo Bloggs"}, "wa_id": "447911123456"}],
+            "messages": [
+                {
+                    "from": "447911123456",
+                    "id": "wamid.BUTTON1",
+                    "timestamp": "1796025600",
+                    "type": "button",
+                    "button": {"payload": "OPT_IN_CONFIRM", "text": "Confirm"},
+                }
+            ],
+        }
+    )
+    assert post(api, pressed).status_code == 200
+    found = find_by_phone(PHONE)
+    assert found is not None
+    assert found[1]["consent"]["whatsapp"]["state"] == "opted_in"
+    queues.drain()
+    assert [m["text"] for m in outbox() if m.get("text")] == [
+        "Thank you: you will get WhatsApp messages from us. Reply STOP at any time to opt out."
+    ]
 
 
 def status_update(message_id: str, state: str, **extra: Any) -> dict[str, Any]:
@@ -324,11 +369,12 @@ def real_meta(meta: None, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _opt_in(api: TestClient) -> None:
+    """A public opt-in: its one message is the request to confirm."""
     response = api.post(
         "/api/whatsapp/opt-in",
         json={"phone": PHONE, "name": "Jo", "consent_text": "Yes, message me on WhatsApp."},
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
 
 
 def test_the_notifier_sends_through_meta_and_statuses_follow_the_wamid(
@@ -348,9 +394,12 @@ def test_the_notifier_sends_through_meta_and_statuses_follow_the_wamid(
         queues.drain()
         assert len(graph.calls) == 2  # retried once by the queue, sent once
         sent = json.loads(graph.calls[-1].request.content)
-    assert sent["template"]["name"] == "opt_in_confirmation"
+    assert sent["template"]["name"] == "opt_in_request"
     assert sent["template"]["language"] == {"code": "en_GB"}
-    assert sent["template"]["components"][0]["parameters"] == [{"type": "text", "text": "Jo"}]
+    # The business's name, never the name the caller typed.
+    assert sent["template"]["components"][0]["parameters"] == [
+        {"type": "text", "text": "MilliIntell"}
+    ]
     [record] = [m for m in wa_messages() if m.get("direction") == "out"]
     assert (record["provider"], record["provider_message_id"]) == ("meta", "wamid.SENT1")
 

@@ -73,3 +73,15 @@ def test_paginate_refuses_a_limit_below_one() -> None:
     # The limit is checked before the query is touched, so no database is needed.
     with pytest.raises(ValueError, match="at least 1"):
         paginate(query=None, limit=0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "document_id", ["__x__", "__main__", "..", ".", "a" * 129, "tab\there", "nul\x00"]
+)
+def test_a_cursor_naming_an_id_firestore_refuses_is_invalid(document_id: str) -> None:
+    # Refused before the read, which Firestore would fail with a 500.
+    from types import SimpleNamespace
+
+    bookings = SimpleNamespace(_parent=SimpleNamespace(id="bookings"))
+    with pytest.raises(InvalidCursor, match="does not belong"):
+        paginate(bookings, 10, encode_cursor(f"bookings/{document_id}"))  # type: ignore[arg-type]

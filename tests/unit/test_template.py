@@ -141,7 +141,7 @@ def test_the_whatsapp_rule_pattern(stack: StackTemplate) -> None:
     assert rule.event_pattern == {
         "source": ["milliintell.whatsapp", "milliintell.bookings"],
         "detail-type": [
-            "whatsapp.opted_in",
+            "whatsapp.opt_in_requested",
             "booking.confirmed",
             "booking.rescheduled",
             "booking.cancelled",
@@ -154,11 +154,11 @@ def test_the_whatsapp_rule_pattern(stack: StackTemplate) -> None:
 def test_only_meta_keyword_messages_reach_the_notifier(stack: StackTemplate) -> None:
     [rule] = [r for r in stack.rules if r.logical_id == "WhatsappKeywordReplyRule"]
 
-    # Twilio's webhook answers STOP / START itself (TwiML); Meta's cannot.
+    # Twilio's webhook answers STOP / START / YES itself (TwiML); Meta's cannot.
     assert rule.event_pattern == {
         "source": ["milliintell.whatsapp"],
         "detail-type": ["message.received"],
-        "detail": {"data": {"provider": ["meta"], "keyword": ["stop", "start"]}},
+        "detail": {"data": {"provider": ["meta"], "keyword": ["stop", "start", "yes"]}},
     }
     assert rule.target_queues == ("WhatsappNotifyQueue",)
 

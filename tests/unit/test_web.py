@@ -7,14 +7,23 @@ import uuid
 from typing import Any
 
 import pytest
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field, field_validator
 from starlette.types import Message, Receive, Scope, Send
 
+from shared.access import OPERATIONS, PUBLIC
 from shared.config import reset_settings
 from shared.errors import Conflict, Invalid, NotFound
-from shared.web import CORRELATION_HEADER, CorrelationIdMiddleware, create_app, error_body
+from shared.web import (
+    CORRELATION_HEADER,
+    DEFAULT_MAX_BODY_BYTES,
+    MAX_LISTED_PROBLEMS,
+    CorrelationIdMiddleware,
+    create_app,
+    error_body,
+)
 
 SECRET = "password=hunter2 at db.internal:5432"
 
@@ -83,6 +92,16 @@ VALID_ORDER = {
     "customer": {"name": "Ada", "email": "ada@example.com"},
     "lines": [{"sku": "cut", "quantity": 1}],
 }
+
+
+@pytest.fixture(autouse=True)
+def _demo_routes_are_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """create_app enforces shared/access.py's table: these test routes join it."""
+    monkeypatch.setitem(OPERATIONS, ("GET", "/api/demo/health"), PUBLIC)
+    for route in router.routes:
+        assert isinstance(route, APIRoute)
+        for method in route.methods or ():
+            monkeypatch.setitem(OPERATIONS, (method, f"/api/demo{route.path}"), PUBLIC)
 
 
 @pytest.fixture
@@ -424,3 +443,141 @@ def test_no_cors_headers_without_allowed_origins(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert not any(name.startswith("access-control-") for name in response.headers)
+
+
+# ------------------------------------------------------------ request limits
+
+
+def _big_order(size: int) -> bytes:
+    return b'{"customer": {"name": "Ada", "email": "a@b.c"}, "pad": "' + b"x" * size + b'"}'
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_parsed(client: TestClient) -> None:
+    response = client.post(
+        "/api/demo/orders",
+        content=_big_order(DEFAULT_MAX_BODY_BYTES),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert str(DEFAULT_MAX_BODY_BYTES) in response.json()["error"]["message"]
+    assert response.headers[CORRELATION_HEADER]
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_streamed_body_without_content_length_is_counted(client: TestClient) -> None:
+    def chunks() -> Any:
+        for _ in range(100):
+            yield b"x" * 1024
+
+    response = client.post(
+        "/api/demo/orders", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_a_false_content_length_does_not_get_around_the_limit(app: FastAPI) -> None:
+    sent: list[Message] = []
+    parts = [b"x" * 4096] * 40
+
+    async def receive() -> Message:
+        body = parts.pop() if parts else b""
+        return {"type": "http.request", "body": body, "more_body": bool(parts)}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/demo/orders",
+        "raw_path": b"/api/demo/orders",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"10")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    asyncio.run(app(scope, receive, send))
+
+    assert sent[0]["status"] == 413
+
+
+def test_a_content_length_that_is_not_a_number_is_400(client: TestClient) -> None:
+    response = client.post("/api/demo/orders", content=b"{}", headers={"content-length": "12abc"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_a_body_under_the_limit_is_served(client: TestClient) -> None:
+    response = client.post(
+        "/api/demo/orders",
+        json=VALID_ORDER | {"lines": [{"sku": "x" * 1000, "quantity": 1}] * 50},
+    )
+    assert response.status_code == 201
+
+
+def test_limits_can_be_set_per_app_and_per_path() -> None:
+    small = TestClient(
+        create_app("demo", [router], max_body_bytes=100, body_limits={"/api/demo/slots": 10_000})
+    )
+
+    assert small.post("/api/demo/orders", json=VALID_ORDER | {"p": "x" * 100}).status_code == 413
+    # The slots route raises its own 422 once the body is read: it was not refused.
+    assert small.post("/api/demo/slots", content=b"x" * 5_000).status_code == 422
+
+
+def test_a_422_lists_at_most_twenty_problems_and_counts_the_rest(client: TestClient) -> None:
+    lines = [{"sku": "x", "quantity": 0} for _ in range(500)]
+    response = client.post(
+        "/api/demo/orders", json={"customer": VALID_ORDER["customer"], "lines": lines}
+    )
+
+    assert response.status_code == 422
+    assert len(_fields(response)) == MAX_LISTED_PROBLEMS
+    assert response.json()["error"]["message"].endswith("and 480 more problems not listed")
+    assert len(response.content) < 4_000
+
+
+# --------------------------------------------------------- security headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/demo/health"),
+        ("GET", "/api/demo/orders/7"),  # 404 from a route
+        ("GET", "/api/demo/nowhere"),  # 404 from the router
+        ("POST", "/api/demo/orders"),  # 422
+        ("GET", "/api/demo/boom"),  # 500, answered outside the middleware
+        ("GET", "/api/demo/openapi.json"),
+    ],
+)
+def test_every_answer_carries_the_security_headers(
+    client: TestClient, method: str, path: str
+) -> None:
+    response = client.request(method, path)
+
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_route_may_set_its_own_cache_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(OPERATIONS, ("GET", "/api/demo/catalogue"), PUBLIC)
+    cached = APIRouter()
+
+    @cached.get("/catalogue")
+    def catalogue(response: Response) -> list[str]:
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return []
+
+    response = TestClient(create_app("demo", [cached])).get("/api/demo/catalogue")
+
+    assert response.headers.get_list("cache-control") == ["public, max-age=60"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -132,9 +132,15 @@ export function BookingsCalendar() {
               <dt class="text-muted">When</dt><dd>{formatDateTime(selected.start, visitorZone)} – {formatTime(selected.end, visitorZone)}</dd>
               <dt class="text-muted">Email</dt><dd class="break-all"><a href={`mailto:${selected.customer.email}`}>{selected.customer.email}</a></dd>
               <dt class="text-muted">Phone</dt><dd>{selected.customer.phone ? <a href={`tel:${selected.customer.phone}`}>{selected.customer.phone}</a> : "—"}</dd>
-              <dt class="text-muted">WhatsApp</dt><dd>{selected.whatsapp_opt_in ? "opted in" : "no"}</dd>
+              <dt class="text-muted">WhatsApp</dt><dd>{selected.whatsapp_opt_in ? "for this booking" : "no"}</dd>
               {selected.notes && <><dt class="text-muted">Notes</dt><dd>{selected.notes}</dd></>}
             </dl>
+            {(selected.possible_duplicate_of ?? []).length > 0 && (
+              <Notice>
+                The email and phone typed on this booking belong to other client records; it is linked to none of them
+                (contacts {(selected.possible_duplicate_of ?? []).join(", ")}). Check who booked before merging.
+              </Notice>
+            )}
             <div class="flex flex-wrap gap-2">
               {selected.status === "pending_payment" && <button type="button" class="btn btn-primary" disabled={busy} onClick={() => act("confirm")}>Confirm</button>}
               {(selected.status === "confirmed" || selected.status === "pending_payment") && (

@@ -19,4 +19,4 @@ export function loadPublicConfig(): Promise<PublicConfig> {
 
 /** Shown beside the opt-in box and stored with the booking as what the client agreed to. */
 export const WHATSAPP_CONSENT_TEXT =
-  "Send me booking confirmations and reminders on WhatsApp. I can reply STOP at any time to opt out.";
+  "Send me this booking's confirmation, changes and reminders on WhatsApp. I can reply STOP at any time to opt out.";
