@@ -27,6 +27,7 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or []
+        self.headers: dict[str, str] = {}  # e.g. Retry-After on a 429
 
 
 class NotFound(AppError):

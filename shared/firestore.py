@@ -37,6 +37,7 @@ class Collections(StrEnum):
     OUTBOX = "outbox"
     IDEMPOTENCY = "idempotency"
     PENDING_EVENTS = "pending_events"
+    RATE_LIMITS = "rate_limits"
     HEALTH = "_health"
 
 

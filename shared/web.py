@@ -260,7 +260,9 @@ def create_app(
     async def on_app_error(_: Request, error: AppError) -> JSONResponse:
         fields = [problem.as_dict() for problem in error.fields]
         return JSONResponse(
-            error_body(error.code, error.message, fields), status_code=error.status_code
+            error_body(error.code, error.message, fields),
+            status_code=error.status_code,
+            headers=error.headers or None,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -307,8 +309,8 @@ def create_app(
             CORSMiddleware,
             allow_origins=list(settings.cors_allow_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER],
-            expose_headers=[CORRELATION_HEADER],
+            allow_headers=["Authorization", "Content-Type", "X-Manage-Token", CORRELATION_HEADER],
+            expose_headers=[CORRELATION_HEADER, "Retry-After"],
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware)

@@ -269,8 +269,8 @@ class BookingCreated(BaseModel):
     start: OffsetDateTime
     end: OffsetDateTime
     manage_token: str = Field(description="shown once; keep it to view, reschedule or cancel")
-    manage_url: str
-    ics_url: str
+    manage_url: str = Field(description="the client's link; the token is in its #token= fragment")
+    ics_url: str = Field(description="the .ics file; send the manage token in X-Manage-Token")
     google_calendar_url: str
     hold_expires_at: OffsetDateTime | None = None
 
@@ -288,7 +288,7 @@ class BookingView(BaseModel):
     hold_expires_at: OffsetDateTime | None = None
     can_cancel: bool
     can_reschedule: bool
-    ics_url: str
+    ics_url: str = Field(description="the .ics file; send the manage token in X-Manage-Token")
     google_calendar_url: str
 
 

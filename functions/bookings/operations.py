@@ -520,8 +520,12 @@ def local_time(value: datetime, tz: str) -> datetime:
 
 
 def manage_url(booking_id: str, token: str) -> str:
-    return f"{get_settings().public_base_url}/manage/{booking_id}?token={token}"
+    """The client's link. The token rides in the fragment, which browsers never
+    send: it stays out of gateway and proxy logs and Referer headers, and the
+    manage page sends it in the X-Manage-Token header instead."""
+    return f"{get_settings().public_base_url}/manage/{booking_id}#token={token}"
 
 
-def ics_url(booking_id: str, token: str) -> str:
-    return f"{get_settings().public_base_url}/api/bookings/{booking_id}/ics?token={token}"
+def ics_url(booking_id: str) -> str:
+    """The calendar file; fetch it with the manage token in X-Manage-Token."""
+    return f"{get_settings().public_base_url}/api/bookings/{booking_id}/ics"

@@ -4,10 +4,10 @@ client's manage link (view, reschedule, cancel, calendar file)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from functions.bookings import operations, rules, store, views
 from functions.bookings.availability import available_slots
@@ -23,9 +23,10 @@ from functions.bookings.models import (
     TimeZoneName,
 )
 from shared import clock
-from shared.errors import Invalid
+from shared.errors import Invalid, NotFound
 from shared.params import IdPath, IdQuery
-from shared.values import BoundedDate
+from shared.ratelimit import RATE_LIMITED, Limiter, RateLimit
+from shared.values import BoundedDate, normalise_phone
 
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
@@ -102,35 +103,91 @@ def list_slots(
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Book a slot",
-    responses={409: {"description": "the slot was taken"}, 422: {"description": "invalid"}},
+    responses={
+        409: {"description": "the slot was taken"},
+        422: {"description": "invalid"},
+        **RATE_LIMITED,
+    },
 )
-def create_booking(body: BookingCreate) -> BookingCreated:
+def create_booking(body: BookingCreate, limits: RateLimit) -> BookingCreated:
+    limits.hit("bookings", email=body.customer.email.lower(), phone=_phone_key(body.customer.phone))
     return views.create_booking_response(operations.create_booking(body), body.tz)
 
 
-TokenQuery = Query(default=None, description="the manage token from the booking link")
+def _phone_key(raw: str) -> str | None:
+    """The phone in E.164, so every spelling of one number counts as one target;
+    None when it is not a number (the booking then answers 422 for it)."""
+    try:
+        return normalise_phone(raw)
+    except Invalid:
+        return None
 
 
-@public.get("/{booking_id}", summary="A booking, through its manage link")
-def get_booking(booking_id: IdPath, token: str | None = TokenQuery) -> BookingView:
-    data = operations.get_for_client(booking_id, token)
+def manage_token(
+    x_manage_token: Annotated[
+        str | None,
+        Header(
+            alias="X-Manage-Token",
+            max_length=256,
+            description="the manage token from the booking link's #token= fragment",
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        Query(
+            max_length=256,
+            description="the manage token, as links before the X-Manage-Token header carried it",
+        ),
+    ] = None,
+) -> str | None:
+    """The header wins: query strings reach gateway logs and browser history."""
+    return x_manage_token or token
+
+
+ManageToken = Annotated[str | None, Depends(manage_token)]
+
+
+def for_client(booking_id: str, token: str | None, limits: Limiter) -> dict[str, Any]:
+    """The booking its token opens, counted against the manage limits.
+
+    An address that sent too many wrong tokens is refused before anything is
+    read; every wrong token counts for its address and its booking, and past
+    the limit the answer is 429 rather than another 404, so guessing stops.
+    A booking's own token keeps working while strangers guess at it.
+    """
+    limits.check("manage_failures")
+    limits.hit("manage", booking=booking_id)
+    try:
+        return operations.get_for_client(booking_id, token)
+    except NotFound:
+        limits.hit("manage_failures", booking=booking_id)
+        raise
+
+
+@public.get("/{booking_id}", summary="A booking, through its manage link", responses=RATE_LIMITED)
+def get_booking(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> BookingView:
+    data = for_client(booking_id, token, limits)
     return views.booking_view(booking_id, data, token or "")
 
 
-@public.post("/{booking_id}/reschedule", summary="Move a booking to another free slot")
+@public.post(
+    "/{booking_id}/reschedule",
+    summary="Move a booking to another free slot",
+    responses=RATE_LIMITED,
+)
 def reschedule_booking(
-    booking_id: IdPath, body: RescheduleRequest, token: str | None = TokenQuery
+    booking_id: IdPath, body: RescheduleRequest, token: ManageToken, limits: RateLimit
 ) -> BookingView:
-    operations.get_for_client(booking_id, token)
+    for_client(booking_id, token, limits)
     data = operations.reschedule(booking_id, body.start, by_staff=False, manage_token=token)
     return views.booking_view(booking_id, data, token or "")
 
 
-@public.post("/{booking_id}/cancel", summary="Cancel a booking")
+@public.post("/{booking_id}/cancel", summary="Cancel a booking", responses=RATE_LIMITED)
 def cancel_booking(
-    booking_id: IdPath, body: CancelRequest | None = None, token: str | None = TokenQuery
+    booking_id: IdPath, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
 ) -> BookingView:
-    operations.get_for_client(booking_id, token)
+    for_client(booking_id, token, limits)
     data = operations.cancel(booking_id, by_staff=False, reason=body.reason if body else "")
     return views.booking_view(booking_id, data, token or "")
 
@@ -139,10 +196,10 @@ def cancel_booking(
     "/{booking_id}/ics",
     summary="The booking as an iCalendar file",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: {"content": {"text/calendar": {}}}, **RATE_LIMITED},
 )
-def booking_ics(booking_id: IdPath, token: str | None = TokenQuery) -> Response:
-    data = operations.get_for_client(booking_id, token)
+def booking_ics(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> Response:
+    data = for_client(booking_id, token, limits)
     body = rules.ics_document(
         booking_id=booking_id,
         summary=views.calendar_summary(data),

@@ -34,7 +34,7 @@ def booking_view(booking_id: str, data: dict[str, Any], token: str) -> BookingVi
         hold_expires_at=data.get("hold_expires_at"),
         can_cancel=may_change,
         can_reschedule=may_change,
-        ics_url=operations.ics_url(booking_id, token),
+        ics_url=operations.ics_url(booking_id),
         google_calendar_url=rules.google_calendar_url(
             calendar_summary(data),
             operations.manage_url(booking_id, token),
@@ -54,7 +54,7 @@ def create_booking_response(booked: operations.Booked, tz: str) -> BookingCreate
         end=data["end_at"].astimezone(zone),
         manage_token=token,
         manage_url=operations.manage_url(booked.booking_id, token),
-        ics_url=operations.ics_url(booked.booking_id, token),
+        ics_url=operations.ics_url(booked.booking_id),
         google_calendar_url=rules.google_calendar_url(
             calendar_summary(data),
             operations.manage_url(booked.booking_id, token),

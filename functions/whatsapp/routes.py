@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from functions.whatsapp.consent import request_opt_in
 from functions.whatsapp.models import OptInRequest, OptInResponse, PublicConfig
 from shared.config import get_settings
+from shared.ratelimit import RATE_LIMITED, RateLimit
 from shared.values import normalise_phone
 
 router = APIRouter(tags=["whatsapp"])
@@ -21,9 +22,11 @@ router = APIRouter(tags=["whatsapp"])
         "number, sends it a WhatsApp message asking to reply YES. Consent starts only "
         "when that number replies. The answer is the same whatever the number's state."
     ),
+    responses=RATE_LIMITED,
 )
-def opt_in(body: OptInRequest) -> OptInResponse:
+def opt_in(body: OptInRequest, limits: RateLimit) -> OptInResponse:
     phone = normalise_phone(body.phone)
+    limits.hit("whatsapp_opt_in", phone=phone)
     request_opt_in(phone=phone, wording=body.consent_text, source=body.source, name=body.name)
     return OptInResponse(phone=phone)
 

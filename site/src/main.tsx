@@ -23,7 +23,8 @@ function App() {
   if (path === "/") return <Landing />;
   if (path === "/book") return <Book />;
   const manage = path.match(/^\/manage\/([^/]+)$/);
-  if (manage) return <Manage bookingId={decodeURIComponent(manage[1])} token={url.searchParams.get("token") ?? ""} />;
+  // The page takes its token from the link's #token= (or an old ?token=) itself.
+  if (manage) return <Manage key={manage[1]} bookingId={decodeURIComponent(manage[1])} />;
   if (path === "/admin" || path.startsWith("/admin/")) return <LazyAdmin />;
   return <NotFound />;
 }

@@ -5,6 +5,7 @@ and the visitor reschedules and cancels through the manage link."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -108,8 +109,9 @@ def test_visitor_books_and_the_slot_is_gone_for_the_next(browsing: Browsing) -> 
     expect(page.get_by_role("heading", name="You're booked")).to_be_visible()
     expect(page.get_by_text("Confirmed.")).to_be_visible()
     booking_id = page.locator("[data-booking-id]").get_attribute("data-booking-id")
+    # The calendar file is fetched with the token in a header, never in its URL.
     expect(page.get_by_role("link", name="Add to calendar (.ics)")).to_have_attribute(
-        "href", re.compile(rf"/api/bookings/{booking_id}/ics\?token=")
+        "href", f"/api/bookings/{booking_id}/ics"
     )
     expect(page.get_by_role("link", name="Add to Google Calendar")).to_have_attribute(
         "href", re.compile(r"^https://calendar\.google\.com/")
@@ -166,9 +168,17 @@ def test_visitor_reschedules_and_cancels_through_the_manage_link(browsing: Brows
     page = browsing.page()
     start, manage = book(browsing, page, "Morgan Manage", "morgan@example.com")
 
+    # The token rides in the link's fragment, and the page sends it in a header
+    # and takes it out of the address bar (and so out of history).
+    assert re.search(r"^/manage/[^?#]+#token=[\w-]+$", manage), manage
     page.get_by_test_id("manage-link").click()
     expect(page.get_by_role("heading", name="Your booking")).to_be_visible()
     expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/manage/[^?#]+$"))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    ics = Path(download.value.path()).read_text()
+    assert "BEGIN:VCALENDAR" in ics
     before = page.get_by_test_id("booking-when").inner_text()
     browsing.shot(page, "manage")
 
@@ -191,9 +201,21 @@ def test_visitor_reschedules_and_cancels_through_the_manage_link(browsing: Brows
     expect(page.get_by_role("button", name="Reschedule")).to_have_count(0)
     browsing.shot(page, "cancelled")
 
-    # The link still works after reloading, and a wrong token finds nothing.
+    # A reload still opens it (this tab kept the token), so does the link,
+    # and so does a link of the old ?token= form, which is also tidied away.
+    page.reload()
+    expect(page.get_by_text("Cancelled", exact=True)).to_be_visible()
+    page.goto("about:blank")
     page.goto(manage)
     expect(page.get_by_text("Cancelled", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/manage/[^?#]+$"))
+    path, token = manage.split("#token=")
+    fresh = browsing.page()
+    fresh.goto(f"{path}?token={token}")
+    expect(fresh.get_by_text("Cancelled", exact=True)).to_be_visible()
+    expect(fresh).to_have_url(re.compile(r"/manage/[^?#]+$"))
+    # A wrong token finds nothing.
     browsing.console.expected.append(re.compile(r"status of 404"))
-    page.goto(manage.split("?")[0] + "?token=wrong")
-    expect(page.get_by_role("alert")).to_contain_text("couldn't find this booking")
+    fresh.goto("about:blank")
+    fresh.goto(f"{path}#token=wrong")
+    expect(fresh.get_by_role("alert")).to_contain_text("couldn't find this booking")

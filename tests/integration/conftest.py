@@ -69,3 +69,25 @@ def queues(clean_stack: LocalStack) -> QueueRunner:
 @pytest.fixture
 def schedules(clean_stack: LocalStack) -> ScheduleRunner:
     return ScheduleRunner(clean_stack.template.schedules)
+
+
+@pytest.fixture
+def many_bookings(clean_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raise (never remove) the booking limits, for tests that book in bulk
+    from one test client with one customer (concurrency and seat tests)."""
+    from shared.config import reset_settings
+
+    for rule in ("BOOKINGS_ADDRESS", "BOOKINGS_EMAIL", "BOOKINGS_PHONE"):
+        monkeypatch.setenv(f"RATE_LIMIT_{rule}", "1000/1m")
+    reset_settings()
+
+
+@pytest.fixture
+def many_opt_ins(clean_stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raise (never remove) the WhatsApp opt-in limits, for tests of what stands
+    behind them (the once-a-day confirmation request)."""
+    from shared.config import reset_settings
+
+    for rule in ("WHATSAPP_OPT_IN_ADDRESS", "WHATSAPP_OPT_IN_PHONE"):
+        monkeypatch.setenv(f"RATE_LIMIT_{rule}", "1000/1m")
+    reset_settings()

@@ -81,7 +81,7 @@ def staff_of_bookings() -> list[str]:
 
 
 def test_concurrent_clients_for_one_start_get_one_staff_member_each(
-    api: TestClient, team: None
+    api: TestClient, team: None, many_bookings: None
 ) -> None:
     with ThreadPoolExecutor(max_workers=12) as pool:
         codes = list(pool.map(lambda _: book(api).status_code, range(12)))

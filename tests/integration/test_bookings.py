@@ -178,15 +178,19 @@ def test_book_view_and_download_the_calendar_file(api: TestClient, catalogue: No
     assert created["status"] == "confirmed"
     assert created["start"] == "2026-12-01T10:00:00+00:00"
     assert created["end"] == "2026-12-01T11:00:00+00:00"
+    # The token travels in the fragment (never sent to a server) and a header.
     assert created["manage_url"].endswith(
-        f"/manage/{created['id']}?token={created['manage_token']}"
+        f"/manage/{created['id']}#token={created['manage_token']}"
     )
+    assert created["ics_url"].endswith(f"/api/bookings/{created['id']}/ics")
     assert "calendar.google.com" in created["google_calendar_url"]
     assert "2026-12-01T10:00:00+00:00" not in slot_starts(api)
 
     token = created["manage_token"]
-    view = api.get(f"/api/bookings/{created['id']}", params={"token": token})
+    view = api.get(f"/api/bookings/{created['id']}", headers={"X-Manage-Token": token})
     assert view.status_code == 200
+    # Links sent before the header existed still open the booking.
+    assert api.get(f"/api/bookings/{created['id']}", params={"token": token}).json() == view.json()
     assert view.json()["customer"] == {
         "name": "Jo Client",
         "email": "jo@example.com",
@@ -195,8 +199,12 @@ def test_book_view_and_download_the_calendar_file(api: TestClient, catalogue: No
     assert view.json()["can_cancel"] is True
     assert api.get(f"/api/bookings/{created['id']}", params={"token": "nope"}).status_code == 404
     assert api.get(f"/api/bookings/{created['id']}").status_code == 404
+    wrong_header = {"X-Manage-Token": "nope"}
+    assert api.get(f"/api/bookings/{created['id']}", headers=wrong_header).status_code == 404
 
-    ics = api.get(f"/api/bookings/{created['id']}/ics", params={"token": token})
+    ics = api.get(
+        created["ics_url"].removeprefix("http://127.0.0.1:8000"), headers={"X-Manage-Token": token}
+    )
     assert ics.status_code == 200
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VALARM" in ics.text
@@ -238,7 +246,7 @@ def test_bad_customer_details_name_their_field(api: TestClient, catalogue: None)
 
 
 def test_fifty_concurrent_requests_for_one_slot_give_one_booking(
-    api: TestClient, catalogue: None
+    api: TestClient, catalogue: None, many_bookings: None
 ) -> None:
     with ThreadPoolExecutor(max_workers=25) as pool:
         codes = list(
@@ -250,7 +258,7 @@ def test_fifty_concurrent_requests_for_one_slot_give_one_booking(
 
 
 def test_concurrent_requests_for_a_group_slot_fill_exactly_its_seats(
-    api: TestClient, catalogue: None
+    api: TestClient, catalogue: None, many_bookings: None
 ) -> None:
     with ThreadPoolExecutor(max_workers=10) as pool:
         codes = list(

@@ -26,13 +26,13 @@ DATA: dict[str, Any] = {
 
 def test_confirmation_has_time_price_link_and_calendar_file() -> None:
     client, staff = booking_emails(
-        "booking.confirmed", DATA, manage_url="https://x/manage/b1?token=t", staff_email="a@x.com"
+        "booking.confirmed", DATA, manage_url="https://x/manage/b1#token=t", staff_email="a@x.com"
     )
     assert client.to == "jo@example.com"
     assert client.subject == "Your booking is confirmed: Deep clean"
     assert "Tuesday, 1 December 2026, 10:00" in client.text
     assert "£95.00" in client.text
-    assert "https://x/manage/b1?token=t" in client.text
+    assert "https://x/manage/b1#token=t" in client.text
     assert client.attach_ics
     assert client.html is not None
     assert "Jo &lt;Client&gt;" in client.html  # escaped in HTML
@@ -55,7 +55,7 @@ def test_zero_decimal_currency_and_the_clients_zone() -> None:
 
 def test_cancellation_has_no_manage_link_or_calendar_file() -> None:
     client, _ = booking_emails(
-        "booking.cancelled", DATA, manage_url="https://x/manage/b1?token=t", staff_email="a@x.com"
+        "booking.cancelled", DATA, manage_url="https://x/manage/b1#token=t", staff_email="a@x.com"
     )
     assert "manage" not in client.text
     assert not client.attach_ics
@@ -77,14 +77,14 @@ def test_a_spanish_booking_gets_spanish_words_dates_and_money() -> None:
     client, staff = booking_emails(
         "booking.confirmed",
         DATA | {"locale": "es-ES"},
-        manage_url="https://x/manage/b1?token=t",
+        manage_url="https://x/manage/b1#token=t",
         staff_email="a@x.com",
     )
     assert client.subject == "Tu reserva está confirmada: Deep clean"
     assert client.text.startswith("Hola, Jo <Client>:\n\nTu reserva está confirmada.")
     assert "martes, 1 de diciembre de 2026, 10:00" in client.text
     assert "95,00" in client.text
-    assert "Ver o cambiar tu reserva: https://x/manage/b1?token=t" in client.text
+    assert "Ver o cambiar tu reserva: https://x/manage/b1#token=t" in client.text
     assert client.html is not None
     assert '<html lang="es">' in client.html
     assert "Hola, Jo &lt;Client&gt;:" in client.html  # escaped inside {% trans %} too
@@ -193,3 +193,23 @@ def test_every_catalog_translates_every_msgid(language: str) -> None:
 
 def test_every_catalog_language_is_tested() -> None:
     assert set(emails.languages()) == {"en", "es", "fr", "de"}
+
+
+def test_the_manage_link_keeps_its_token_out_of_the_query_string(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A query string reaches gateway logs and Referer headers; a fragment never
+    leaves the browser (the manage page sends it in X-Manage-Token)."""
+    from functions.bookings.operations import ics_url, manage_url
+    from shared.config import reset_settings
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://book.example")
+    reset_settings()
+    url = manage_url("b1", "secret-token")
+    assert url == "https://book.example/manage/b1#token=secret-token"
+    assert "secret-token" not in ics_url("b1")
+    client, _ = booking_emails("booking.confirmed", DATA, manage_url=url, staff_email="a@x.com")
+    assert client.html is not None
+    assert f'href="{url}"' in client.html
+    assert url in client.text
+    assert "?token=" not in client.text + client.html

@@ -77,7 +77,7 @@ def test_ics_has_the_event_an_alarm_and_escapes_text() -> None:
     body = rules.ics_document(
         booking_id="b1",
         summary="Deep clean\r\nwith Alex",
-        description="Manage: https://example.com/manage/b1?token=t",
+        description="Manage: https://example.com/manage/b1#token=t",
         start=START,
         end=START + timedelta(hours=2),
         created=START - timedelta(days=1),

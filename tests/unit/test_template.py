@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -347,3 +348,23 @@ def test_synthetic_http_function_is_listed_once(synthetic: StackTemplate) -> Non
         ("Api", "pkg.api.handler", "/api/x")
     ]
     assert synthetic.bus_logical_id == "Bus"
+
+
+def test_the_http_api_is_throttled_and_waf_is_an_opt_in_in_front_of_it() -> None:
+    from cfnlint.decode import cfn_yaml
+
+    document: Any = cfn_yaml.load(str(TEMPLATE_PATH))
+    resources = document["Resources"]
+    throttling = resources["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    assert throttling == {
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottlingBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "ApiThrottlingRateLimit"},
+    }
+    # WAF cannot attach to an HTTP API: the option is CloudFront + a web ACL.
+    waf = {"ApiWebAcl", "ApiCachePolicy", "ApiDistribution"}
+    assert all(resources[name]["Condition"] == "UseWaf" for name in waf)
+    rules = resources["ApiWebAcl"]["Properties"]["Rules"]
+    keys = {rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] for rule in rules}
+    assert keys == {"FORWARDED_IP", "IP"}
+    environment = document["Globals"]["Function"]["Environment"]["Variables"]
+    assert "NETLIFY_PROXY_SECRET" in environment

@@ -4,6 +4,7 @@ import { DetailsForm, emptyDraft, type Details } from "../components/DetailsForm
 import { Notice, Page, Spinner } from "../components/Layout";
 import { SlotPicker } from "../components/SlotPicker";
 import { loadServices } from "../lib/data";
+import { downloadIcs, icsPath } from "../lib/manageToken";
 import { formatDateTime, formatDuration, formatPrice, formatTime, visitorLocale, visitorZone } from "../lib/format";
 import { navigate, useLocation } from "../router";
 
@@ -136,6 +137,7 @@ export function Book() {
 
 function Confirmation({ booked, service, zone }: { booked: BookingCreated; service: Service; zone: string }) {
   const manage = new URL(booked.manage_url);
+  const [problem, setProblem] = useState<string>();
   return (
     <div class="glass fade-in flex flex-col gap-4 p-5" data-booking-id={booked.id}>
       <Notice tone="ok">
@@ -149,11 +151,15 @@ function Confirmation({ booked, service, zone }: { booked: BookingCreated; servi
         {formatDateTime(booked.start, zone)} – {formatTime(booked.end, zone)}
       </p>
       <div class="flex flex-wrap gap-3">
-        <a class="btn btn-ghost" href={booked.ics_url} download="booking.ics">Add to calendar (.ics)</a>
+        <a class="btn btn-ghost" href={icsPath(booked.ics_url)} download="booking.ics"
+          onClick={(event) => { event.preventDefault(); downloadIcs(booked.id, booked.manage_token).catch((failure: ApiError) => setProblem(failure.message)); }}>
+          Add to calendar (.ics)
+        </a>
         <a class="btn btn-ghost" href={booked.google_calendar_url} target="_blank" rel="noopener noreferrer">Add to Google Calendar</a>
       </div>
+      {problem && <Notice tone="error">{problem}</Notice>}
       <p class="text-sm text-muted">
-        Need to change it? <a href={manage.pathname + manage.search} data-testid="manage-link">Reschedule or cancel</a> — keep this link; it is also in your email.
+        Need to change it? <a href={manage.pathname + manage.hash} data-testid="manage-link">Reschedule or cancel</a> — keep this link; it is also in your email.
       </p>
     </div>
   );

@@ -3,6 +3,7 @@ import { bookingsApi, must, type ApiError, type BookingView, type Slot } from ".
 import { Notice, Page, Spinner } from "../components/Layout";
 import { SlotPicker } from "../components/SlotPicker";
 import { formatDateTime, formatTime, visitorZone } from "../lib/format";
+import { downloadIcs, icsPath, manageHeader, takeManageToken } from "../lib/manageToken";
 
 type Mode = "view" | "reschedule" | "confirm-reschedule" | "confirm-cancel";
 
@@ -15,7 +16,8 @@ const STATUS_LABELS: Record<string, string> = {
 };
 
 /** The client's own page for one booking, reached by the link in their email. */
-export function Manage({ bookingId, token }: { bookingId: string; token: string }) {
+export function Manage({ bookingId }: { bookingId: string }) {
+  const [token] = useState(() => takeManageToken(bookingId));
   const [booking, setBooking] = useState<BookingView>();
   const [error, setError] = useState<string>();
   const [message, setMessage] = useState<string>();
@@ -26,10 +28,10 @@ export function Manage({ bookingId, token }: { bookingId: string; token: string 
   const [refresh, setRefresh] = useState(0);
   const heading = useRef<HTMLHeadingElement>(null);
   const path = { booking_id: bookingId };
-  const query = { token };
+  const header = manageHeader(token);
 
   useEffect(() => {
-    bookingsApi.GET("/api/bookings/{booking_id}", { params: { path, query } }).then(must)
+    bookingsApi.GET("/api/bookings/{booking_id}", { params: { path, header } }).then(must)
       .then(setBooking)
       .catch((failure: ApiError) =>
         setError(failure.status === 404 ? "We couldn't find this booking. Please use the latest link from your email." : failure.message));
@@ -59,10 +61,10 @@ export function Manage({ bookingId, token }: { bookingId: string; token: string 
   };
 
   const reschedule = () =>
-    act(async () => must(await bookingsApi.POST("/api/bookings/{booking_id}/reschedule", { params: { path, query }, body: { start: slot!.start } })),
+    act(async () => must(await bookingsApi.POST("/api/bookings/{booking_id}/reschedule", { params: { path, header }, body: { start: slot!.start } })),
       "Done — your booking has moved. An updated confirmation is on its way.");
   const cancel = () =>
-    act(async () => must(await bookingsApi.POST("/api/bookings/{booking_id}/cancel", { params: { path, query } })),
+    act(async () => must(await bookingsApi.POST("/api/bookings/{booking_id}/cancel", { params: { path, header } })),
       "Your booking is cancelled. We've sent you a confirmation.");
 
   return (
@@ -82,7 +84,10 @@ export function Manage({ bookingId, token }: { bookingId: string; token: string 
             <p class="text-muted">{booking.customer.name} · {booking.customer.email}</p>
             {booking.status !== "cancelled" && (
               <div class="mt-2 flex flex-wrap gap-3">
-                <a class="btn btn-ghost" href={booking.ics_url} download="booking.ics">Add to calendar (.ics)</a>
+                <a class="btn btn-ghost" href={icsPath(booking.ics_url)} download="booking.ics"
+                  onClick={(event) => { event.preventDefault(); downloadIcs(bookingId, token).catch((failure: ApiError) => setError(failure.message)); }}>
+                  Add to calendar (.ics)
+                </a>
                 <a class="btn btn-ghost" href={booking.google_calendar_url} target="_blank" rel="noopener noreferrer">Google Calendar</a>
               </div>
             )}
