@@ -104,30 +104,68 @@ def create_if_absent(ref: DocumentReference, data: dict[str, Any]) -> bool:
     return True
 
 
+# Backoff between transaction rounds: "full jitter" (a random wait up to an
+# exponentially growing ceiling), so writers that collided spread out.
+BACKOFF_BASE_SECONDS = 0.05
+BACKOFF_CAP_SECONDS = 2.0
+
+
+def is_retryable(error: BaseException, *, committing: bool) -> bool:
+    """Whether a failed transaction may simply be run again.
+
+    Contention shows up in two forms: a read inside the transaction that
+    waited too long for a lock raises `Aborted` itself ("Transaction lock
+    timeout"), while a commit that kept aborting comes out of the client's
+    own retry loop as a `ValueError` caused by `Aborted`. `ServiceUnavailable`
+    means the request was not served. `DeadlineExceeded` is safe to retry
+    only before the commit was sent: a timed-out commit may have landed.
+    """
+    from google.api_core.exceptions import Aborted, DeadlineExceeded, ServiceUnavailable
+
+    if isinstance(error, ValueError) and isinstance(error.__cause__, Aborted):
+        return True
+    if isinstance(error, Aborted | ServiceUnavailable):
+        return True
+    return isinstance(error, DeadlineExceeded) and not committing
+
+
+def backoff_seconds(round_: int, rng: random.Random | None = None) -> float:
+    """How long to wait before transaction round `round_ + 1` (full jitter, capped)."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**round_)
+    return (rng or random).uniform(0, ceiling)
+
+
 def run_transaction(
-    work: Callable[[Transaction], T], max_attempts: int = 5, backoff_rounds: int = 4
+    work: Callable[[Transaction], T], max_attempts: int = 5, backoff_rounds: int = 6
 ) -> T:
     """Run `work(transaction)` in a read-write transaction, retried on contention.
 
-    The client retries an aborted commit at once, `max_attempts` times;
-    when a document is that hot, we back off with jitter and go again, so
-    a burst of writers spreads out instead of failing together.
+    The client retries an aborted commit at once, `max_attempts` times, but
+    not a read that timed out waiting for a lock; either way, when a
+    document is that hot we back off with jitter and run `work` again in a
+    fresh transaction (at most `backoff_rounds` times, a few seconds in all),
+    so a burst of writers spreads out instead of failing together.
     """
-    from google.api_core.exceptions import Aborted
     from google.cloud import firestore
+
+    committing = False
 
     @firestore.transactional
     def attempt(transaction: Transaction) -> T:
-        return work(transaction)
+        nonlocal committing
+        committing = False
+        result = work(transaction)
+        committing = True  # the client commits as soon as this returns
+        return result
 
     for round_ in range(backoff_rounds + 1):
         try:
             result: T = attempt(client().transaction(max_attempts=max_attempts))
             return result
-        except ValueError as error:
-            if not isinstance(error.__cause__, Aborted) or round_ == backoff_rounds:
+        except Exception as error:
+            if round_ == backoff_rounds or not is_retryable(error, committing=committing):
                 raise
-            time.sleep(random.uniform(0.02, 0.1) * 2**round_)
+        time.sleep(backoff_seconds(round_))
     raise AssertionError("unreachable")
 
 

@@ -40,10 +40,16 @@ def fill_details(page: Page, name: str, email: str, phone: str) -> None:
 
 
 def show_day(page: Page, start: str) -> None:
-    """Select the slot's day in the month calendar (if it still has free times)."""
+    """Select the slot's day in the month calendar (if it still has free times).
+
+    Day buttons are drawn disabled while the month's slots load; a day's
+    times appear only once they have, so wait for those before asking.
+    """
+    expect(page.locator("button[data-start]").first).to_be_visible()
     day = page.locator(f'button[data-day="{start[:10]}"]')
     if day.count() and day.is_enabled():
         day.click()
+        expect(day).to_have_attribute("aria-pressed", "true")
 
 
 def book(browsing: Browsing, page: Page, name: str, email: str) -> tuple[str, str]:
