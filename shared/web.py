@@ -33,6 +33,7 @@ from shared.access import protect
 from shared.config import get_settings
 from shared.errors import AppError
 from shared.logging import get_logger
+from shared.schema import document_errors
 from shared.values import DOCUMENT_ID_MESSAGE, DOCUMENT_ID_PATTERN
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -227,6 +228,16 @@ class CorrelationIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def document_answers(app: FastAPI) -> None:
+    """Publish the error answers create_app gives every route (shared/schema.py)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(generate())  # generate() caches; this edit is idempotent
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(
     capability: str,
     routers: Sequence[APIRouter] = (),
@@ -251,6 +262,7 @@ def create_app(
         redoc_url=None,
     )
     protect(app)  # every route answers to shared/access.py's table
+    document_answers(app)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_: Request, error: RequestValidationError) -> JSONResponse:

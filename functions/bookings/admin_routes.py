@@ -32,6 +32,7 @@ from shared.access import CurrentUser
 from shared.errors import Invalid, NotFound
 from shared.firestore import InvalidCursor
 from shared.params import CursorQuery, DatePath, IdPath, OptionalIdQuery
+from shared.schema import CONFLICT
 from shared.values import BoundedDateTime
 
 admin = APIRouter(tags=["staff"])
@@ -182,13 +183,14 @@ def get_booking(booking_id: IdPath) -> BookingOut:
     "/bookings",
     status_code=status.HTTP_201_CREATED,
     summary="Book for a client (may override hours, notice and window)",
+    responses=CONFLICT,
 )
 def create_booking(body: StaffBookingCreate, user: CurrentUser) -> BookingCreated:
     booked = create.create_booking(body, created_by=f"staff:{user.uid}")
     return views.create_booking_response(booked, body.tz)
 
 
-@admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking")
+@admin.post("/bookings/{booking_id}/reschedule", summary="Move a booking", responses=CONFLICT)
 def reschedule_booking(booking_id: IdPath, body: StaffRescheduleRequest) -> BookingOut:
     data = reschedule.reschedule(
         booking_id, body.start, by_staff=True, override=body.override_rules
@@ -196,19 +198,31 @@ def reschedule_booking(booking_id: IdPath, body: StaffRescheduleRequest) -> Book
     return store.booking_out(booking_id, data)
 
 
-@admin.post("/bookings/{booking_id}/cancel", summary="Cancel a booking (no notice limit)")
+@admin.post(
+    "/bookings/{booking_id}/cancel",
+    summary="Cancel a booking (no notice limit)",
+    responses=CONFLICT,
+)
 def cancel_booking(booking_id: IdPath, body: CancelRequest | None = None) -> BookingOut:
     data = status_changes.cancel(booking_id, by_staff=True, reason=body.reason if body else "")
     return store.booking_out(booking_id, data)
 
 
-@admin.post("/bookings/{booking_id}/confirm", summary="Confirm a booking held for payment")
+@admin.post(
+    "/bookings/{booking_id}/confirm",
+    summary="Confirm a booking held for payment",
+    responses=CONFLICT,
+)
 def confirm_booking(booking_id: IdPath) -> BookingOut:
     data = status_changes.confirm(booking_id)
     return store.booking_out(booking_id, data)
 
 
-@admin.post("/bookings/{booking_id}/no-show", summary="Mark that the client did not come")
+@admin.post(
+    "/bookings/{booking_id}/no-show",
+    summary="Mark that the client did not come",
+    responses=CONFLICT,
+)
 def mark_no_show(booking_id: IdPath) -> BookingOut:
     data = status_changes.mark_no_show(booking_id)
     return store.booking_out(booking_id, data)

@@ -27,6 +27,7 @@ from shared import clock
 from shared.errors import Invalid, NotFound
 from shared.params import IdPath, IdQuery
 from shared.ratelimit import RATE_LIMITED, Limiter, RateLimit
+from shared.schema import CONFLICT
 from shared.values import BoundedDate, normalise_phone
 
 public = APIRouter(tags=["public"])
@@ -94,8 +95,7 @@ def list_slots(
     status_code=status.HTTP_201_CREATED,
     summary="Book a slot",
     responses={
-        409: {"description": "the slot was taken"},
-        422: {"description": "invalid"},
+        **CONFLICT,
         **RATE_LIMITED,
     },
 )
@@ -163,7 +163,7 @@ def get_booking(booking_id: IdPath, token: ManageToken, limits: RateLimit) -> Bo
 @public.post(
     "/{booking_id}/reschedule",
     summary="Move a booking to another free slot",
-    responses=RATE_LIMITED,
+    responses={**CONFLICT, **RATE_LIMITED},
 )
 def reschedule_booking(
     booking_id: IdPath, body: RescheduleRequest, token: ManageToken, limits: RateLimit
@@ -173,7 +173,9 @@ def reschedule_booking(
     return views.booking_view(booking_id, data, token or "")
 
 
-@public.post("/{booking_id}/cancel", summary="Cancel a booking", responses=RATE_LIMITED)
+@public.post(
+    "/{booking_id}/cancel", summary="Cancel a booking", responses={**CONFLICT, **RATE_LIMITED}
+)
 def cancel_booking(
     booking_id: IdPath, token: ManageToken, limits: RateLimit, body: CancelRequest | None = None
 ) -> BookingView:

@@ -32,6 +32,7 @@ from shared.contacts import find_by_phone
 from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.firestore import InvalidCursor
 from shared.params import CursorQuery, PhonePath
+from shared.schema import CONFLICT
 from shared.values import MultiLine, SingleLine, normalise_phone
 
 # Roles come from shared/access.py's table (every route here: staff or admin).
@@ -133,7 +134,9 @@ def _check_template(name: str, variables: dict[str, str]) -> None:
 
 
 @inbox.post(
-    "/conversations/{phone}/reply", summary="Reply: free text inside the window, else a template"
+    "/conversations/{phone}/reply",
+    summary="Reply: free text inside the window, else a template",
+    responses=CONFLICT,
 )
 def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
     from functions.whatsapp.outbound import send_and_record

@@ -25,7 +25,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from devstack.seed import ADMIN_EMAIL, seed_admin, seed_data
 from devstack.server import LocalGateway
@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.fuzz]
 
 ADMIN_PASSWORD = "fuzz-admin-pass-123"
 STAFF_EMAIL = "staff@milliintell.local"
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 # Examples per operation in the fuzzing phase (the examples and coverage
 # phases add their own, schema-derived cases): enough to reach each
 # parameter's edges, small enough for the CI budget on two cores.
