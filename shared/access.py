@@ -118,7 +118,6 @@ OPERATIONS: dict[tuple[str, str], Rule] = {
     **_function_routes("/api/deploy_agent"),
     # Swagger UI's helper page, which every app's docs add outside its prefix
     # (so no /api/* proxy or gateway route reaches it)
-    ("GET", "/docs/oauth2-redirect"): Rule("public", "not served in prod"),
     # the local stack's own routes (devstack/platform_api.py; not deployed)
     **_function_routes("/api/platform"),
     ("GET", "/api/health"): Rule("public", "local stack only"),

@@ -260,6 +260,8 @@ def create_app(
         openapi_url=f"{prefix}/openapi.json",
         docs_url=f"{prefix}/docs" if settings.stage != "prod" else None,
         redoc_url=None,
+        # Served at the root, outside /api, where nothing routes to it; staff sign in with Firebase.
+        swagger_ui_oauth2_redirect_url=None,
     )
     protect(app)  # every route answers to shared/access.py's table
     document_answers(app)

@@ -25,8 +25,10 @@ from shared.errors import Conflict, Invalid
 from shared.events import StagedEvent
 from shared.values import normalise_phone
 
+# What the site's checkbox says (site/src/lib/data.ts), for callers that send no wording.
 DEFAULT_CONSENT_TEXT = (
-    "Send me booking confirmations and reminders on WhatsApp. Reply STOP at any time to opt out."
+    "Send me this booking's confirmation, changes and reminders on WhatsApp. "
+    "I can reply STOP at any time to opt out."
 )
 
 

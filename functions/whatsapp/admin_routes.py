@@ -4,10 +4,9 @@ conversations, a conversation's messages, replies, and marking read."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.whatsapp import store
 from functions.whatsapp.messages import (
@@ -22,6 +21,7 @@ from functions.whatsapp.models import (
     ConversationPage,
     MessageOut,
     MessagePage,
+    Reply,
     TemplateOut,
     TemplateVariable,
 )
@@ -33,35 +33,10 @@ from shared.errors import Conflict, Invalid, NotFound, Unavailable
 from shared.firestore import InvalidCursor
 from shared.params import CursorQuery, PhonePath
 from shared.schema import CONFLICT
-from shared.values import MultiLine, SingleLine, normalise_phone
+from shared.values import normalise_phone
 
 # Roles come from shared/access.py's table (every route here: staff or admin).
 inbox = APIRouter(prefix="/admin", tags=["staff inbox"])
-
-
-class Reply(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # A staff reply may keep its line breaks; template values may not (they
-    # fill one line of an approved message, and Meta refuses newlines there).
-    text: MultiLine | None = Field(default=None, min_length=1, max_length=1600)
-    template: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
-    variables: dict[
-        Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")],
-        Annotated[SingleLine, Field(max_length=500)],
-    ] = Field(default_factory=dict, max_length=10)
-    language: str | None = Field(
-        default=None,
-        pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
-        description="the template's language code for Meta (e.g. es, en_GB); "
-        "default WHATSAPP_TEMPLATE_<NAME>_LANGUAGE or META_TEMPLATE_LANGUAGE",
-    )
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Reply:
-        if (self.text is None) == (self.template is None):
-            raise ValueError("send either text (inside the 24-hour window) or a template")
-        return self
 
 
 def _phone(value: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.values import MultiLine, PersonName
+from shared.values import MultiLine, PersonName, SingleLine
 
 
 class OptInRequest(BaseModel):
@@ -83,3 +83,28 @@ class TemplateOut(BaseModel):
 class MessagePage(BaseModel):
     items: list[MessageOut]
     next_cursor: str | None
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A staff reply may keep its line breaks; template values may not (they
+    # fill one line of an approved message, and Meta refuses newlines there).
+    text: MultiLine | None = Field(default=None, min_length=1, max_length=1600)
+    template: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+    variables: dict[
+        Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")],
+        Annotated[SingleLine, Field(max_length=500)],
+    ] = Field(default_factory=dict, max_length=10)
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$",
+        description="the template's language code for Meta (e.g. es, en_GB); "
+        "default WHATSAPP_TEMPLATE_<NAME>_LANGUAGE or META_TEMPLATE_LANGUAGE",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Reply:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("send either text (inside the 24-hour window) or a template")
+        return self
