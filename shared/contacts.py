@@ -91,18 +91,9 @@ def _consent_changes(
     transaction: Transaction, contact_id: str, consent: Consent, address: str | None
 ) -> dict[str, Any]:
     """Append `consent` to the log; the contact fields that record its latest state."""
-    entry: dict[str, Any] = {
-        "contact_id": contact_id,
-        "channel": consent.channel,
-        "action": consent.action,
-        "source": consent.source,
-        "wording": consent.wording,
-        "at": consent.at,
-        "address": address,
-    }
-    if consent.confirmed_by:
-        entry["confirmed_by"] = consent.confirmed_by
-    transaction.set(collection(Collections.CONSENTS).document(), entry)
+    transaction.set(
+        collection(Collections.CONSENTS).document(), _log_entry(consent, contact_id, address)
+    )
     return {
         f"consent.{consent.channel}": {
             "state": "opted_in" if consent.action == "opt_in" else "opted_out",
@@ -258,17 +249,24 @@ def log_consent(
     """Log a consent that does not change a contact's state (a booking's own
     consent), with what it is about (e.g. `booking_id`); once per `document_id`."""
     collection(Collections.CONSENTS).document(document_id).set(
-        {
-            "contact_id": contact_id,
-            "channel": consent.channel,
-            "action": consent.action,
-            "source": consent.source,
-            "wording": consent.wording,
-            "at": consent.at,
-            "address": address,
-            **about,
-        }
+        _log_entry(consent, contact_id, address) | about
     )
+
+
+def _log_entry(consent: Consent, contact_id: str | None, address: str | None) -> dict[str, Any]:
+    """One consent as the `consents` log keeps it (appended, never overwritten)."""
+    entry: dict[str, Any] = {
+        "contact_id": contact_id,
+        "channel": consent.channel,
+        "action": consent.action,
+        "source": consent.source,
+        "wording": consent.wording,
+        "at": consent.at,
+        "address": address,
+    }
+    if consent.confirmed_by:
+        entry["confirmed_by"] = consent.confirmed_by
+    return entry
 
 
 def _expand(flat: dict[str, Any]) -> dict[str, Any]:
