@@ -4,7 +4,6 @@ conversations, a conversation's messages, replies, and marking read."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Query
 
@@ -21,7 +20,10 @@ from functions.whatsapp.models import (
     ConversationPage,
     MessageOut,
     MessagePage,
+    OutboundDraft,
     Reply,
+    StoredConversation,
+    StoredMessage,
     TemplateOut,
     TemplateVariable,
 )
@@ -43,18 +45,31 @@ def _phone(value: str) -> str:
     return normalise_phone(value, field="phone")
 
 
-def _conversation_out(data: dict[str, Any]) -> ConversationOut:
-    contact = find_by_phone(data["phone"])
+def _conversation_out(conversation: StoredConversation) -> ConversationOut:
+    contact = find_by_phone(conversation.phone)
     consent = ((contact[1] if contact else {}).get("consent") or {}).get("whatsapp") or {}
     return ConversationOut(
-        phone=data["phone"],
-        contact_id=data.get("contact_id"),
+        phone=conversation.phone,
+        contact_id=conversation.contact_id,
         name=(contact[1] if contact else {}).get("name"),
-        last_message_at=data.get("last_message_at"),
-        last_message_preview=data.get("last_message_preview", ""),
-        unread_count=int(data.get("unread_count", 0)),
-        window_open=window_open(data.get("last_inbound_at"), clock.now()),
+        last_message_at=conversation.last_message_at,
+        last_message_preview=conversation.last_message_preview,
+        unread_count=conversation.unread_count,
+        window_open=window_open(conversation.last_inbound_at, clock.now()),
         whatsapp_consent=str(consent.get("state", "unknown")),
+    )
+
+
+def _message_out(message_id: str, message: StoredMessage) -> MessageOut:
+    return MessageOut(
+        id=message_id,
+        direction=message.direction,
+        body=message.body,
+        template=message.template,
+        status=message.status,
+        skip_reason=message.skip_reason,
+        error_code=message.error_code,
+        created_at=message.created_at,
     )
 
 
@@ -67,7 +82,7 @@ def list_conversations(
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return ConversationPage(
-        items=[_conversation_out(doc.to_dict() or {}) for doc in page.items],
+        items=[_conversation_out(conversation) for _, conversation in page.items],
         next_cursor=page.next_cursor,
     )
 
@@ -81,7 +96,7 @@ def list_messages(
     except InvalidCursor as error:
         raise Invalid.field("cursor", str(error), "query") from error
     return MessagePage(
-        items=[MessageOut(id=doc.id, **(doc.to_dict() or {})) for doc in page.items],
+        items=[_message_out(message_id, message) for message_id, message in page.items],
         next_cursor=page.next_cursor,
     )
 
@@ -123,10 +138,12 @@ def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
     if consent.get("state") == "opted_out":
         raise Conflict("this person opted out of WhatsApp messages (they can send START)")
     now = clock.now()
-    if body.text is not None and not window_open(store.last_inbound_at(phone), now):
-        raise Conflict(
-            "the 24-hour window since their last message has closed; send an approved template"
-        )
+    if body.text is not None:
+        conversation = store.get_conversation(phone)
+        if not window_open(conversation.last_inbound_at if conversation else None, now):
+            raise Conflict(
+                "the 24-hour window since their last message has closed; send an approved template"
+            )
     if body.template is not None:
         _check_template(body.template, body.variables)
     settings = get_settings()
@@ -134,16 +151,15 @@ def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
     language = body.language or (
         template_language(settings, body.template) if body.template else None
     )
-    record: dict[str, Any] = {
-        "direction": "out",
-        "phone": phone,
-        "contact_id": contact[0] if contact else None,
-        "body": body.text,
-        "template": template,
-        "variables": body.variables,
-        "sent_by": user.uid,
-        "created_at": now,
-    }
+    draft = OutboundDraft(
+        phone=phone,
+        contact_id=contact[0] if contact else None,
+        body=body.text,
+        template=template,
+        variables=body.variables,
+        sent_by=user.uid,
+        created_at=now,
+    )
     message = OutboundMessage(
         channel="whatsapp",
         to=phone,
@@ -153,13 +169,13 @@ def reply(phone: PhonePath, body: Reply, user: CurrentUser) -> MessageOut:
         language=language,
     )
     try:
-        outcome = send_and_record(message, record, dedupe_key=f"reply:{uuid.uuid4().hex}")
+        outcome = send_and_record(message, draft, dedupe_key=f"reply:{uuid.uuid4().hex}")
     except TemporaryProviderError as error:
         raise Unavailable(f"WhatsApp is not answering right now; try again ({error})") from error
     if outcome.refused is not None:
         raise Invalid.field("text" if body.text else "template", str(outcome.refused))
     store.touch_conversation(phone, now, body.text or f"[template {template}]")
-    return MessageOut(id=outcome.message_id, **outcome.record)
+    return _message_out(outcome.message_id, outcome.record)
 
 
 @inbox.post("/conversations/{phone}/read", status_code=204, summary="Mark a conversation read")

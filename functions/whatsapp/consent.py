@@ -17,13 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from functions.whatsapp import store
 from shared import clock
 from shared.contacts import Consent, find_by_phone, whatsapp_consent
 from shared.events import Publisher, StagedEvent
-from shared.firestore import run_transaction
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Transaction
@@ -54,7 +53,7 @@ def request_opt_in(*, phone: str, wording: str, source: str, name: str | None) -
             )
         ]
 
-    events.flush(run_transaction(work))
+    events.flush(store.in_transaction(work))
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class InboundConsent:
 
     keyword: str | None  # None when the message changes nothing (e.g. YES with no request)
     consent: Consent | None
-    confirms: store.PendingOptIn | None = None
+    confirms: str | None = None  # the id of the opt-in request the YES confirms
 
 
 def inbound_consent(
@@ -72,7 +71,7 @@ def inbound_consent(
     phone: str,
     word: str | None,
     body: str,
-    contact: dict[str, Any],
+    contact: dict[str, object],  # the contact's document (shared/contacts.py's shape)
     now: datetime,
 ) -> InboundConsent:
     """Decide (reads only) what `word`, sent by `phone` itself, does to its consent."""
@@ -95,8 +94,9 @@ def inbound_consent(
             ),
         )
     if word == "yes" and whatsapp_consent(contact).get("state") != "opted_out":
-        request = store.pending_opt_in(transaction, phone, now)
-        if request is not None:
+        pending = store.pending_opt_in(transaction, phone, now)
+        if pending is not None:
+            request_id, request = pending
             return InboundConsent(
                 "yes",
                 Consent(
@@ -107,6 +107,6 @@ def inbound_consent(
                     now,
                     confirmed_by="whatsapp_reply",
                 ),
-                confirms=request,
+                confirms=request_id,
             )
     return InboundConsent(None, None)

@@ -12,9 +12,10 @@ id), and the outbound message carries the event id as its dedupe key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from functions.whatsapp.messages import template_for
+from functions.whatsapp.models import OutboundDraft
 from functions.whatsapp.pacing import Pacer, share_of_rate
 from shared import metrics
 from shared.config import get_settings
@@ -28,6 +29,14 @@ logger = get_logger("whatsapp")
 _pacers: list[Pacer] = []
 
 
+class Handled(TypedDict):
+    """What the notifier answers for an event (kept by the idempotency record)."""
+
+    sent: bool
+    reason: NotRequired[str]
+    provider_message_id: NotRequired[str]
+
+
 def _pacer() -> Pacer:
     """One pacer per warm function instance (sends are paced across its invocations)."""
     if not _pacers:
@@ -36,7 +45,7 @@ def _pacer() -> Pacer:
 
 
 @idempotent("event", event_key_jmespath="envelope.event_id")
-def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
+def send_for_event(*, event: ReceivedEvent) -> Handled:
     """Send the template this event calls for, if the person may be messaged.
 
     Every outcome is recorded in `wa_messages`: sent, skipped (with why), or
@@ -55,27 +64,26 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
         return {"sent": False, "reason": "no WhatsApp message for this event"}
     contact = find_by_phone(message.to)
     allowed, reason = may_message(whatsapp_consent(contact[1] if contact else None), message)
-    record: dict[str, Any] = {
-        "direction": "out",
-        "phone": message.to,
-        "contact_id": contact[0] if contact else None,
-        "template": message.template,
-        "variables": message.variables,
-        "event_id": event.event_id,
-        "detail_type": event.detail_type,
-        "created_at": clock.now(),
-    }
+    draft = OutboundDraft(
+        phone=message.to,
+        contact_id=contact[0] if contact else None,
+        template=message.template,
+        variables=message.variables,
+        event_id=event.event_id,
+        detail_type=event.detail_type,
+        created_at=clock.now(),
+    )
     if not allowed:
         store.record_outbound(
             store.outbound_id(f"{event.event_id}:whatsapp"),
-            record | {"status": "skipped", "skip_reason": reason},
+            draft.recorded("skipped", skip_reason=reason),
         )
         logger.info("WhatsApp message skipped", extra={"reason": reason})
         metrics.count("WhatsAppMessagesSkipped")
         return {"sent": False, "reason": reason}
     return _send_and_record(
         event,
-        record,
+        draft,
         OutboundMessage(
             channel="whatsapp",
             to=message.to,
@@ -86,7 +94,7 @@ def send_for_event(*, event: ReceivedEvent) -> dict[str, Any]:
     )
 
 
-def _confirm_keyword(event: ReceivedEvent) -> dict[str, Any]:
+def _confirm_keyword(event: ReceivedEvent) -> Handled:
     """Answer STOP / START / YES through Meta with free text (they just wrote: the window is open).
 
     Sent even after STOP: confirming the opt-out is the one message it allows.
@@ -99,31 +107,31 @@ def _confirm_keyword(event: ReceivedEvent) -> dict[str, Any]:
     if data.get("provider") != "meta" or not data.get("keyword") or not reply:
         return {"sent": False, "reason": "nothing to confirm"}
     phone, now = str(data["phone"]), clock.now()
-    record: dict[str, Any] = {
-        "direction": "out",
-        "phone": phone,
-        "contact_id": data.get("contact_id"),
-        "body": str(reply),
-        "event_id": event.event_id,
-        "detail_type": event.detail_type,
-        "created_at": now,
-    }
+    contact_id = data.get("contact_id")
+    draft = OutboundDraft(
+        phone=phone,
+        contact_id=str(contact_id) if contact_id else None,
+        body=str(reply),
+        event_id=event.event_id,
+        detail_type=event.detail_type,
+        created_at=now,
+    )
     outcome = _send_and_record(
-        event, record, OutboundMessage(channel="whatsapp", to=phone, text=str(reply))
+        event, draft, OutboundMessage(channel="whatsapp", to=phone, text=str(reply))
     )
     store.touch_conversation(phone, now, str(reply))
     return outcome
 
 
 def _send_and_record(
-    event: ReceivedEvent, record: dict[str, Any], message: OutboundMessage
-) -> dict[str, Any]:
+    event: ReceivedEvent, draft: OutboundDraft, message: OutboundMessage
+) -> Handled:
     """Send (paced, deduped on the event id) and store the outcome in `wa_messages`."""
     from functions.whatsapp.outbound import send_and_record
 
     outcome = send_and_record(
         message,
-        record,
+        draft,
         dedupe_key=f"{event.event_id}:whatsapp",
         metadata={"event_id": event.event_id, "detail_type": event.detail_type},
         pace=_pacer().wait,
@@ -131,7 +139,7 @@ def _send_and_record(
     if outcome.refused is not None:
         logger.warning("WhatsApp message refused", extra={"code": outcome.refused.code})
         return {"sent": False, "reason": str(outcome.refused)}
-    return {"sent": True, "provider_message_id": outcome.record["provider_message_id"]}
+    return {"sent": True, "provider_message_id": str(outcome.record.provider_message_id)}
 
 
 def _check_credentials() -> None:

@@ -7,31 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from functions.whatsapp import store
 from shared import metrics
 
 if TYPE_CHECKING:
+    from functions.whatsapp.models import OutboundDraft, StoredMessage
     from shared.providers import OutboundMessage, PermanentProviderError
 
 
 @dataclass(frozen=True)
 class Outcome:
     message_id: str
-    record: dict[str, Any]  # as stored
+    record: StoredMessage  # as stored
     refused: PermanentProviderError | None = None  # the provider's refusal, recorded as failed
 
 
 def send_and_record(
     message: OutboundMessage,
-    record: dict[str, Any],
+    draft: OutboundDraft,
     *,
     dedupe_key: str,
     metadata: dict[str, str] | None = None,
     pace: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Send `message` and store `record` with the outcome: sent (the
+    """Send `message` and store `draft` with the outcome: sent (the
     provider's status and id) or failed (its code and words). A temporary
     provider error raises and stores nothing: the caller retries or says so."""
     from shared.providers import PermanentProviderError, whatsapp_provider
@@ -44,15 +45,13 @@ def send_and_record(
             message.model_copy(update={"dedupe_key": dedupe_key, "metadata": metadata or {}})
         )
     except PermanentProviderError as error:
-        failed = record | {"status": "failed", "error_code": error.code, "error": str(error)}
+        failed = draft.recorded("failed", error_code=error.code, error=str(error))
         store.record_outbound(message_id, failed)
         metrics.count("WhatsAppMessagesRefused")
         return Outcome(message_id, failed, error)
-    sent = record | {
-        "status": result.status,
-        "provider": result.provider,
-        "provider_message_id": result.provider_message_id,
-    }
+    sent = draft.recorded(
+        result.status, provider=result.provider, provider_message_id=result.provider_message_id
+    )
     store.record_outbound(message_id, sent)
     metrics.count("WhatsAppMessagesSent")
     return Outcome(message_id, sent)

@@ -10,14 +10,15 @@ for a number (its id is the once-a-day guard), until the number confirms.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from functions.whatsapp.messages import WINDOW, status_moves_forward
+from functions.whatsapp.models import StoredConversation, StoredMessage, StoredOptInRequest
 from shared.firestore import (
     Collections,
-    Page,
     collection,
     create_if_absent,
     field_filter,
@@ -31,17 +32,35 @@ if TYPE_CHECKING:
 # How long a request can still be confirmed by a YES; also how long it is kept.
 REQUEST_VALID = timedelta(days=7)
 
+T = TypeVar("T")
+D = TypeVar("D")
+
+
+def in_transaction(work: Callable[[Transaction], T]) -> T:
+    """Run `work` in a Firestore transaction (retried on contention)."""
+    return run_transaction(work)
+
+
+@dataclass(frozen=True)
+class Listed(Generic[D]):
+    """A page of typed documents, as (id, document), and where the next starts."""
+
+    items: list[tuple[str, D]]
+    next_cursor: str | None
+
 
 def outbound_id(dedupe_key: str) -> str:
     return "out-" + hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
 
 
-def record_outbound(message_id: str, data: dict[str, Any]) -> bool:
+def record_outbound(message_id: str, message: StoredMessage) -> bool:
     """Store an outbound message (or skip, or failure); False if already recorded."""
-    return create_if_absent(collection(Collections.WA_MESSAGES).document(message_id), data)
+    return create_if_absent(
+        collection(Collections.WA_MESSAGES).document(message_id), message.model_dump()
+    )
 
 
-def inbound_ref(provider: str, message_id: str) -> Any:
+def inbound_ref(provider: str, message_id: str) -> DocumentReference:
     """`in-<MessageSid>` for Twilio (ids are plain); hashed for others (a wamid may hold "/")."""
     if provider == "twilio":
         return collection(Collections.WA_MESSAGES).document(f"in-{message_id}")
@@ -60,19 +79,17 @@ def add_inbound(
 ) -> None:
     from google.cloud.firestore import Increment
 
-    batch.create(
-        inbound_ref(provider, message_id),
-        {
-            "direction": "in",
-            "phone": phone,
-            "contact_id": contact_id,
-            "body": body,
-            "provider": provider,
-            "provider_message_id": message_id,
-            "status": "received",
-            "created_at": now,
-        },
+    message = StoredMessage(
+        direction="in",
+        phone=phone,
+        contact_id=contact_id,
+        body=body,
+        provider=provider,
+        provider_message_id=message_id,
+        status="received",
+        created_at=now,
     )
+    batch.create(inbound_ref(provider, message_id), message.model_dump())
     batch.set(
         collection(Collections.WA_CONVERSATIONS).document(phone),
         {
@@ -88,10 +105,9 @@ def add_inbound(
     )
 
 
-def last_inbound_at(phone: str) -> datetime | None:
+def get_conversation(phone: str) -> StoredConversation | None:
     snapshot = collection(Collections.WA_CONVERSATIONS).document(phone).get()
-    value = (snapshot.to_dict() or {}).get("last_inbound_at") if snapshot.exists else None
-    return value if isinstance(value, datetime) else None
+    return StoredConversation.model_validate(snapshot.to_dict()) if snapshot.exists else None
 
 
 def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -> bool:
@@ -107,10 +123,11 @@ def apply_status(sid: str, status: str, error_code: str | None, now: datetime) -
     ref = found[0].reference
 
     def work(transaction: Transaction) -> bool:
+        # Only the status is read: status callbacks may name any message.
         current = (ref.get(transaction=transaction).to_dict() or {}).get("status")
         if not status_moves_forward(current, status):
             return False
-        changes: dict[str, Any] = {"status": status, "status_at": now}
+        changes: dict[str, object] = {"status": status, "status_at": now}
         if error_code:
             changes["error_code"] = error_code
         transaction.update(ref, changes)
@@ -127,22 +144,30 @@ def touch_conversation(phone: str, now: datetime, preview: str) -> None:
     )
 
 
-def conversations(limit: int, cursor: str | None) -> Page:
+def conversations(limit: int, cursor: str | None) -> Listed[StoredConversation]:
     """A page of conversations, most recent first (InvalidCursor for a bad cursor)."""
     query = collection(Collections.WA_CONVERSATIONS).order_by(
         "last_message_at", direction="DESCENDING"
     )
-    return paginate(query, limit, cursor)
+    page = paginate(query, limit, cursor)
+    return Listed(
+        [(doc.id, StoredConversation.model_validate(doc.to_dict())) for doc in page.items],
+        page.next_cursor,
+    )
 
 
-def messages_of(phone: str, limit: int, cursor: str | None) -> Page:
+def messages_of(phone: str, limit: int, cursor: str | None) -> Listed[StoredMessage]:
     """A page of one conversation's messages, newest first."""
     query = (
         collection(Collections.WA_MESSAGES)
         .where(filter=field_filter("phone", "==", phone))
         .order_by("created_at", direction="DESCENDING")
     )
-    return paginate(query, limit, cursor)
+    page = paginate(query, limit, cursor)
+    return Listed(
+        [(doc.id, StoredMessage.model_validate(doc.to_dict())) for doc in page.items],
+        page.next_cursor,
+    )
 
 
 def mark_read(phone: str) -> bool:
@@ -163,17 +188,6 @@ def contact_in(transaction: Transaction, contact_id: str) -> dict[str, object]:
 
 
 # ------------------------------------------------------------ opt-in requests
-@dataclass(frozen=True)
-class PendingOptIn:
-    """A public opt-in waiting for the number to confirm it."""
-
-    request_id: str
-    phone: str
-    wording: str
-    source: str
-    requested_at: datetime
-
-
 def _request_ref(phone: str, day: date) -> DocumentReference:
     return collection(Collections.WA_OPT_IN_REQUESTS).document(f"{phone.lstrip('+')}-{day:%Y%m%d}")
 
@@ -196,25 +210,23 @@ def add_opt_in_request(
     ref = _request_ref(phone, now.date())
     if ref.get(transaction=transaction).exists:
         return None
-    transaction.create(
-        ref,
-        {
-            "phone": phone,
-            "status": "pending",
-            "wording": wording,
-            "source": source,
-            "name_given": name,  # as typed, cleaned; never sent in a message
-            "requested_at": now,
-            # Deleted by the TTL policy in firestore.indexes.json (a confirmed
-            # one's wording and source live on in `consents`).
-            "expires_at": now + REQUEST_VALID,
-        },
+    request = StoredOptInRequest(
+        phone=phone,
+        wording=wording,
+        source=source,
+        name_given=name,
+        requested_at=now,
+        expires_at=now + REQUEST_VALID,
     )
+    transaction.create(ref, request.model_dump())
     return str(ref.id)
 
 
-def pending_opt_in(transaction: Transaction, phone: str, now: datetime) -> PendingOptIn | None:
-    """The newest request for `phone` still pending and young enough to confirm."""
+def pending_opt_in(
+    transaction: Transaction, phone: str, now: datetime
+) -> tuple[str, StoredOptInRequest] | None:
+    """The newest request for `phone` still pending and young enough to
+    confirm, as (id, request)."""
     days = (now - REQUEST_VALID).date(), now.date()
     refs = [
         _request_ref(phone, days[0] + timedelta(days=offset))
@@ -222,27 +234,18 @@ def pending_opt_in(transaction: Transaction, phone: str, now: datetime) -> Pendi
     ]
     found = []
     for snapshot in transaction.get_all(refs):
-        data = snapshot.to_dict() if snapshot.exists else None
-        if not data or data.get("status") != "pending":
+        if not snapshot.exists:
             continue
-        requested_at = data.get("requested_at")
-        if isinstance(requested_at, datetime) and now - requested_at <= REQUEST_VALID:
-            found.append(
-                PendingOptIn(
-                    request_id=snapshot.id,
-                    phone=phone,
-                    wording=str(data.get("wording") or ""),
-                    source=str(data.get("source") or "website"),
-                    requested_at=requested_at,
-                )
-            )
-    return max(found, key=lambda request: request.requested_at, default=None)
+        request = StoredOptInRequest.model_validate(snapshot.to_dict())
+        if request.status == "pending" and now - request.requested_at <= REQUEST_VALID:
+            found.append((str(snapshot.id), request))
+    return max(found, key=lambda item: item[1].requested_at, default=None)
 
 
 def confirm_opt_in(
-    transaction: Transaction, request: PendingOptIn, message_id: str, now: datetime
+    transaction: Transaction, request_id: str, message_id: str, now: datetime
 ) -> None:
     transaction.update(
-        collection(Collections.WA_OPT_IN_REQUESTS).document(request.request_id),
+        collection(Collections.WA_OPT_IN_REQUESTS).document(request_id),
         {"status": "confirmed", "confirmed_at": now, "confirmed_by_message": message_id},
     )
