@@ -308,6 +308,34 @@ def test_the_staff_inbox(api: TestClient, twilio: None, clean_stack: LocalStack)
     assert refused.status_code == 409
 
 
+def test_a_conversation_staff_started_lists_with_the_stored_defaults(
+    api: TestClient, twilio: None, clean_stack: LocalStack
+) -> None:
+    """A template to a number that never wrote makes a conversation holding
+    only the phone and the last message: the inbox reads the rest from
+    StoredConversation's defaults (no contact, nothing unread, window shut)."""
+    staff = staff_headers(clean_stack)
+    thread = "/api/whatsapp/admin/conversations/+447400999888"
+    sent = api.post(
+        f"{thread}/reply", headers=staff, json={"template": "follow_up", "variables": {"1": "Jo"}}
+    )
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["direction"], sent.json()["body"]) == ("out", None)
+    [conversation] = api.get("/api/whatsapp/admin/conversations", headers=staff).json()["items"]
+    del conversation["last_message_at"]
+    assert conversation == {
+        "phone": "+447400999888",
+        "contact_id": None,
+        "name": None,
+        "last_message_preview": f"[template {sent.json()['template']}]",
+        "unread_count": 0,
+        "window_open": False,
+        "whatsapp_consent": "unknown",
+    }
+    [message] = api.get(f"{thread}/messages", headers=staff).json()["items"]
+    assert message == sent.json()
+
+
 def test_a_staff_reply_goes_out_by_the_notifiers_send_path(
     api: TestClient, real_twilio: None, clean_stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
