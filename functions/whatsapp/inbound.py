@@ -70,11 +70,7 @@ def receive(message: InboundMessage, *, phone_field: str = "From") -> Received:
         # From scratch each time: the transaction runs again after contention.
         staged.clear()
         duplicate, word, reply = False, None, None
-        if (
-            store.inbound_ref(message.provider, message.message_id)
-            .get(transaction=transaction)
-            .exists
-        ):
+        if store.inbound_seen(transaction, message.provider, message.message_id):
             duplicate = True  # the provider retried a webhook we already took
             return None
         contact = store.contact_in(transaction, contact_id) if said is not None else {}

@@ -60,12 +60,17 @@ def record_outbound(message_id: str, message: StoredMessage) -> bool:
     )
 
 
-def inbound_ref(provider: str, message_id: str) -> DocumentReference:
+def _inbound_ref(provider: str, message_id: str) -> DocumentReference:
     """`in-<MessageSid>` for Twilio (ids are plain); hashed for others (a wamid may hold "/")."""
     if provider == "twilio":
         return collection(Collections.WA_MESSAGES).document(f"in-{message_id}")
     digest = hashlib.sha256(message_id.encode()).hexdigest()[:32]
     return collection(Collections.WA_MESSAGES).document(f"in-{provider}-{digest}")
+
+
+def inbound_seen(transaction: Transaction, provider: str, message_id: str) -> bool:
+    """Whether this inbound message is stored already (a provider retrying its webhook)."""
+    return bool(_inbound_ref(provider, message_id).get(transaction=transaction).exists)
 
 
 def add_inbound(
@@ -89,7 +94,7 @@ def add_inbound(
         status="received",
         created_at=now,
     )
-    batch.create(inbound_ref(provider, message_id), message.model_dump())
+    batch.create(_inbound_ref(provider, message_id), message.model_dump())
     batch.set(
         collection(Collections.WA_CONVERSATIONS).document(phone),
         {
