@@ -175,6 +175,20 @@ PhoneNumber = Annotated[
 
 
 # ----------------------------------------------------------------- money
+def _iso_currency(code: str) -> str:
+    from shared.money import is_currency  # Babel loads only where a currency is checked
+
+    if not is_currency(code):
+        raise ValueError("is not an ISO 4217 currency code, e.g. GBP, EUR, USD or JPY")
+    return code
+
+
+# A real ISO 4217 code (CLDR's list through Babel), not just three capitals.
+CurrencyCode = Annotated[
+    str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"), AfterValidator(_iso_currency)
+]
+
+
 class Money(BaseModel):
     amount: int = Field(ge=0, description="integer minor units (cents; yen have none)")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")

@@ -21,6 +21,7 @@ from pydantic import (
 from shared.values import (
     BoundedDate,
     BoundedDateTime,
+    CurrencyCode,
     DocumentId,
     EmailAddress,
     Money,
@@ -80,20 +81,10 @@ Minutes5 = Annotated[int, AfterValidator(_five_minute_multiple)]
 ClockTime = Annotated[str, AfterValidator(_hhmm)]
 
 
-def _iso_currency(code: str) -> str:
-    from babel.numbers import list_currencies  # only staff editing prices pay for it
-
-    if code not in list_currencies():
-        raise ValueError("is not an ISO 4217 currency code, e.g. GBP, EUR, USD or JPY")
-    return code
-
-
 class PriceIn(Money):
     """A price staff set: the currency must be a real one (emails format it)."""
 
-    currency: Annotated[str, AfterValidator(_iso_currency)] = Field(
-        pattern=r"^[A-Z]{3}$", description="ISO 4217 code"
-    )
+    currency: CurrencyCode
 
 
 class StoredService(BaseModel):
