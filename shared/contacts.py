@@ -103,6 +103,41 @@ def _consent_changes(
     }
 
 
+def _key_owners(transaction: Transaction, refs: dict[str, DocumentReference]) -> dict[str, str]:
+    """Which contact each key already names (`{"email": id, ...}`), read in `transaction`."""
+    owners: dict[str, str] = {}
+    for kind, ref in refs.items():
+        snapshot = ref.get(transaction=transaction)
+        if snapshot.exists:
+            owners[kind] = str((snapshot.to_dict() or {})["contact_id"])
+    return owners
+
+
+def _profile_changes(
+    existing: dict[str, Any] | None,
+    *,
+    source: str,
+    name: str | None,
+    locale: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """What a sighting of the person changes on the contact (None: a new one).
+
+    A new source is added, a name fills only an empty one, the latest locale
+    wins; keys and consent are the callers' to decide.
+    """
+    update: dict[str, Any] = {"updated_at": now}
+    if existing is None:
+        update |= {"created_at": now, "status": "lead", "sources": [source]}
+    elif source not in existing.get("sources", []):
+        update["sources"] = [*existing.get("sources", []), source]
+    if name and not (existing or {}).get("name"):
+        update["name"] = name
+    if locale and (existing or {}).get("locale") != locale:
+        update["locale"] = locale
+    return update
+
+
 def upsert_contact(
     *,
     name: str | None = None,
@@ -133,11 +168,7 @@ def upsert_contact(
 
     def work(transaction: Transaction) -> str:
         key_refs = {kind: _key_ref(kind, value) for kind, value in keys if value}
-        owners: dict[str, str] = {}
-        for kind, ref in key_refs.items():
-            snapshot = ref.get(transaction=transaction)
-            if snapshot.exists:
-                owners[kind] = str((snapshot.to_dict() or {})["contact_id"])
+        owners = _key_owners(transaction, key_refs)
         contact_id = owners.get("email") or owners.get("phone")
         is_new = contact_id is None
         contact_id = contact_id or uuid.uuid4().hex
@@ -148,20 +179,14 @@ def upsert_contact(
             # Before our writes: a transaction reads everything before it writes.
             given = also(transaction, contact_id) or consent
 
-        update: dict[str, Any] = {"updated_at": now}
-        if is_new:
-            update |= {"created_at": now, "status": "lead", "sources": [source]}
-        elif source not in existing.get("sources", []):
-            update["sources"] = [*existing.get("sources", []), source]
-        if name and not existing.get("name"):
-            update["name"] = name
+        update = _profile_changes(
+            None if is_new else existing, source=source, name=name, locale=locale, now=now
+        )
         free = {kind: ref for kind, ref in key_refs.items() if kind not in owners}
         if "email" in free and not existing.get("email"):
             update["email"] = email
         if "phone" in free and not existing.get("phone"):
             update["phone"] = phone
-        if locale and existing.get("locale") != locale:
-            update["locale"] = locale
         if given:
             address = phone if given.channel == "whatsapp" else email
             update |= _consent_changes(transaction, contact_id, given, address)
@@ -202,11 +227,7 @@ def match_form_contact(
 
     def work(transaction: Transaction) -> FormMatch:
         refs = {kind: _key_ref(kind, value) for kind, value in keys.items()}
-        owners: dict[str, str] = {}
-        for kind, ref in refs.items():
-            snapshot = ref.get(transaction=transaction)
-            if snapshot.exists:
-                owners[kind] = str((snapshot.to_dict() or {})["contact_id"])
+        owners = _key_owners(transaction, refs)
         matched = sorted(set(owners.values()))
         if len(matched) > 1 or (matched and len(owners) < len(refs)):
             return FormMatch(contact_id=None, possible_duplicate_of=tuple(matched))
@@ -214,27 +235,11 @@ def match_form_contact(
             contact_id = matched[0]
             contact_ref = collection(Collections.CONTACTS).document(contact_id)
             existing = contact_ref.get(transaction=transaction).to_dict() or {}
-            update: dict[str, Any] = {"updated_at": now}
-            if source not in existing.get("sources", []):
-                update["sources"] = [*existing.get("sources", []), source]
-            if name and not existing.get("name"):
-                update["name"] = name
-            if locale and existing.get("locale") != locale:
-                update["locale"] = locale
-            transaction.update(contact_ref, update)
+            profile = _profile_changes(existing, source=source, name=name, locale=locale, now=now)
+            transaction.update(contact_ref, profile)
             return FormMatch(contact_id=contact_id)
         contact_id = uuid.uuid4().hex
-        new: dict[str, Any] = {
-            "created_at": now,
-            "updated_at": now,
-            "status": "lead",
-            "sources": [source],
-            **keys,
-        }
-        if name:
-            new["name"] = name
-        if locale:
-            new["locale"] = locale
+        new = _profile_changes(None, source=source, name=name, locale=locale, now=now) | keys
         transaction.set(collection(Collections.CONTACTS).document(contact_id), new)
         for ref in refs.values():  # read as absent in this transaction
             transaction.set(ref, {"contact_id": contact_id})
