@@ -54,7 +54,8 @@ DEFAULT_REMINDERS = "24h,2h"
 DEFAULT_WHATSAPP_SENDS_PER_SECOND = 10.0
 ReminderOffsets = tuple[tuple[str, timedelta], ...]
 _OFFSET = re.compile(r"^(\d+)(m|h|d)$")
-_UNIT = {"m": 60, "h": 3600, "d": 86400}
+# Seconds in each unit a duration setting may use (rate-limit windows take "s" too).
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_reminder_offsets(setting: str | None) -> ReminderOffsets:
@@ -65,7 +66,7 @@ def parse_reminder_offsets(setting: str | None) -> ReminderOffsets:
         match = _OFFSET.match(part)
         if not match:
             raise ValueError(f"reminder offset {part!r} is not like 24h, 90m or 2d")
-        seconds = int(match.group(1)) * _UNIT[match.group(2)]
+        seconds = int(match.group(1)) * DURATION_UNITS[match.group(2)]
         if seconds == 0:
             raise ValueError(f"reminder offset {part!r} must be more than zero")
         kinds.append((part, timedelta(seconds=seconds)))

@@ -41,14 +41,13 @@ from fastapi import Depends, Request
 
 from shared import clock
 from shared.client_address import SECRET_VARIABLE, client_address
-from shared.config import ConfigError, Settings, get_settings
+from shared.config import DURATION_UNITS, ConfigError, Settings, get_settings
 from shared.errors import AppError
 from shared.firestore import Collections, client, collection
 
 # Counters outlive their window a little, so a clock a few seconds off never
 # reads a counter that the TTL policy already removed.
 TTL_GRACE = timedelta(hours=1)
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LIMIT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*([smhd])\s*$")
 
 
@@ -58,7 +57,7 @@ class Limit:
     window_seconds: int
 
     def __str__(self) -> str:
-        for unit, seconds in sorted(UNITS.items(), key=lambda item: -item[1]):
+        for unit, seconds in sorted(DURATION_UNITS.items(), key=lambda item: -item[1]):
             if self.window_seconds % seconds == 0:
                 return f"{self.count}/{self.window_seconds // seconds}{unit}"
         raise AssertionError("unreachable: 1s divides every window")
@@ -104,7 +103,7 @@ def parse_limit(text: str, name: str = "limit") -> Limit:
     count, amount, unit = int(match[1]), int(match[2]), match[3]
     if count < 1 or amount < 1:
         raise ConfigError(f"{name} needs a count and a window of at least 1, not {text!r}")
-    return Limit(count, amount * UNITS[unit])
+    return Limit(count, amount * DURATION_UNITS[unit])
 
 
 @dataclass(frozen=True)

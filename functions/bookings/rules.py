@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from functions.bookings.availability import BookedTime, ServiceRules, Span, StaffSchedule
-from shared.config import parse_reminder_offsets
 
 if TYPE_CHECKING:
     from functions.bookings.models import HoursRange, StoredService, StoredStaff
@@ -248,12 +247,7 @@ def google_calendar_url(summary: str, details: str, start: datetime, end: dateti
 
 
 # ------------------------------------------------------------ reminders
-def reminder_offsets(setting: str | None) -> list[tuple[str, timedelta]]:
-    """`"24h,2h"` → [("24h", 24 h), ("2h", 2 h)], longest first (the
-    BOOKING_REMINDERS setting, which shared/config.py parses at start-up)."""
-    return list(parse_reminder_offsets(setting))
-
-
+# Offsets come from BOOKING_REMINDERS, parsed at start-up (shared/config.py).
 def due_reminder(
     start: datetime,
     booked_at: datetime,

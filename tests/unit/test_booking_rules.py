@@ -9,23 +9,24 @@ import pytest
 from functions.bookings import rules
 from functions.bookings.locks import span_lock_ids
 from functions.bookings.models import ServiceIn, StoredBooking, StoredService, StoredStaff
+from shared.config import parse_reminder_offsets
 
 START = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-OFFSETS = rules.reminder_offsets("24h,2h")
+OFFSETS = parse_reminder_offsets("24h,2h")
 
 
 def test_reminder_offsets_parse_and_sort_longest_first() -> None:
-    assert rules.reminder_offsets("2h,24h") == [
+    assert list(parse_reminder_offsets("2h,24h")) == [
         ("24h", timedelta(hours=24)),
         ("2h", timedelta(hours=2)),
     ]
-    assert rules.reminder_offsets("90m,2d") == [
+    assert list(parse_reminder_offsets("90m,2d")) == [
         ("2d", timedelta(days=2)),
         ("90m", timedelta(minutes=90)),
     ]
-    assert rules.reminder_offsets(None) == OFFSETS
+    assert parse_reminder_offsets(None) == OFFSETS
     with pytest.raises(ValueError, match="like 24h"):
-        rules.reminder_offsets("soon")
+        parse_reminder_offsets("soon")
 
 
 @pytest.mark.parametrize(
