@@ -23,7 +23,7 @@ from functions.bookings.models import (
 from shared import clock, metrics
 from shared.errors import Conflict, Invalid
 from shared.events import StagedEvent
-from shared.values import normalise_phone
+from shared.values import normalise_email, normalise_phone
 
 # What the site's checkbox says (site/src/lib/data.ts), for callers that send no wording.
 DEFAULT_CONSENT_TEXT = (
@@ -134,7 +134,7 @@ def create_booking(request: BookingCreate, *, created_by: str = "client") -> Boo
             "locale": request.locale,
             "customer": {
                 "name": request.customer.name,
-                "email": str(request.customer.email).lower(),
+                "email": normalise_email(request.customer.email),
                 "phone": phone,
             },
             "notes": request.notes,

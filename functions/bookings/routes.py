@@ -28,7 +28,7 @@ from shared.errors import Invalid, NotFound
 from shared.params import IdPath, IdQuery
 from shared.ratelimit import RATE_LIMITED, Limiter, RateLimit
 from shared.schema import CONFLICT
-from shared.values import BoundedDate, normalise_phone
+from shared.values import BoundedDate, normalise_email, normalise_phone
 
 public = APIRouter(tags=["public"])
 MAX_RANGE_DAYS = 62
@@ -100,7 +100,11 @@ def list_slots(
     },
 )
 def create_booking(body: BookingCreate, limits: RateLimit) -> BookingCreated:
-    limits.hit("bookings", email=body.customer.email.lower(), phone=_phone_key(body.customer.phone))
+    limits.hit(
+        "bookings",
+        email=normalise_email(body.customer.email),
+        phone=_phone_key(body.customer.phone),
+    )
     return views.create_booking_response(create.create_booking(body), body.tz)
 
 
