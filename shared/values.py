@@ -30,7 +30,6 @@ from shared.errors import Invalid
 # Letters, digits, '_' and '-', starting with a letter or digit: no '.', '..',
 # '/', '%', and never Firestore's reserved `__name__` form.
 DOCUMENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
-_DOCUMENT_ID = re.compile(DOCUMENT_ID_PATTERN)
 DocumentId = Annotated[
     str,
     Field(
@@ -43,11 +42,6 @@ DocumentId = Annotated[
 
 
 DOCUMENT_ID_MESSAGE = "is not a valid id: letters, digits, '_' and '-', at most 64 characters"
-
-
-def is_document_id(value: str) -> bool:
-    """Whether `value` may name a document (for ids that arrive outside a model)."""
-    return bool(_DOCUMENT_ID.match(value))
 
 
 # ----------------------------------------------------------------- dates
