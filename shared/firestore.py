@@ -52,6 +52,16 @@ class Collections(StrEnum):
     WA_MESSAGES = "wa_messages"
     WA_OPT_IN_REQUESTS = "wa_opt_in_requests"
     RATE_LIMITS = "rate_limits"
+    # invoices (functions/invoices/)
+    INVOICES = "invoices"
+    INVOICE_NUMBERS = "invoice_numbers"  # one document per number issued: the uniqueness guard
+    INVOICE_PAYMENTS = "invoice_payments"  # one per provider payment/refund id: applied once
+    INVOICE_SETTINGS = "invoice_settings"
+    INVOICE_REMINDERS_SENT = "invoice_reminders_sent"
+    PRODUCTS = "products"
+    ORDERS = "orders"
+    RECURRING_INVOICES = "recurring_invoices"
+    PROVIDER_EVENTS = "provider_events"  # webhook event ids already applied (Stripe, PayPal)
     HEALTH = "_health"
 
 
