@@ -1,0 +1,522 @@
+"""PayPal REST (Orders v2, Payments v2, Invoicing v2, webhook verification) with `httpx`.
+
+Plain httpx for every call, not `paypal-server-sdk`: the SDK covers Orders
+and Payments only (no Invoicing, no webhook verification) and pins
+python-dateutil<3, so Invoicing and verification would need httpx anyway.
+One HTTP path means one error mapping, one token cache and one way to test
+(respx at the transport).
+
+- OAuth2 client credentials; the token is cached per process (per client id
+  and environment) until a minute before it expires.
+- Every write sends `PayPal-Request-Id`: PayPal replays the first answer
+  for a repeated id instead of charging or refunding twice.
+- Amounts go out as major-unit strings from our integer minor units
+  (`shared.money`), only in currencies PayPal takes; HUF, JPY and TWD must
+  be whole units there.
+- 5xx, 429 and network failures are `TemporaryProviderError`; other 4xx are
+  `PermanentProviderError` carrying PayPal's `name` and `message`.
+
+Webhook events are mapped to payments by `shared.providers.paypal_events`.
+httpx is imported on first call (cold start).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from shared.money import UnknownCurrency, minor_units, to_major
+from shared.providers import PermanentProviderError, ProviderError, classify
+
+if TYPE_CHECKING:
+    import httpx
+
+    from shared.config import Settings
+    from shared.providers.paypal_invoicing import InvoiceDraft
+
+BASE_URLS = {
+    "sandbox": "https://api-m.sandbox.paypal.com",
+    "live": "https://api-m.paypal.com",
+}
+CREDENTIALS = ("PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET")
+TIMEOUT_SECONDS = 15.0
+# Renew this long before PayPal's expiry so a call never carries a token
+# that lapses in flight.
+TOKEN_MARGIN_SECONDS = 60.0
+
+# PayPal's REST currency codes (developer.paypal.com/reference/currency-codes).
+# BRL and MYR work for in-country accounts only; PayPal refuses them otherwise.
+PAYPAL_CURRENCIES = frozenset(
+    {
+        "AUD", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "EUR", "GBP", "HKD", "HUF", "ILS",
+        "JPY", "MXN", "MYR", "NOK", "NZD", "PHP", "PLN", "SEK", "SGD", "THB", "TWD", "USD",
+    }
+)  # fmt: skip
+# "This currency does not support decimals": ISO gives HUF and TWD two
+# digits (our minor units), PayPal takes whole forints and dollars only.
+WHOLE_UNITS_ONLY = frozenset({"HUF", "JPY", "TWD"})
+
+
+class UnsupportedCurrency(PermanentProviderError):
+    """PayPal cannot take this currency, or this amount in it."""
+
+
+class WebhookRejected(PermanentProviderError):
+    """A webhook delivery PayPal did not vouch for: answer 400, never act on it."""
+
+
+# ------------------------------------------------------------------ money
+def paypal_value(amount_minor: int, currency: str) -> str:
+    """`1999, "EUR"` → `"19.99"`; `500, "JPY"` → `"500"`; refuses what PayPal cannot take."""
+    code = currency.upper()
+    if code not in PAYPAL_CURRENCIES:
+        raise UnsupportedCurrency(
+            f"PayPal does not accept {code}; accepted: {', '.join(sorted(PAYPAL_CURRENCIES))}",
+            code="CURRENCY_NOT_SUPPORTED",
+        )
+    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
+        raise ValueError(
+            f"amount must be a non-negative integer of minor units, not {amount_minor!r}"
+        )
+    major = to_major(amount_minor, code)
+    if code in WHOLE_UNITS_ONLY:
+        if major != major.to_integral_value():
+            raise UnsupportedCurrency(
+                f"PayPal takes whole {code} only; {format(major, 'f')} {code} has a fraction",
+                code="DECIMALS_NOT_SUPPORTED",
+            )
+        return str(int(major))
+    return format(major, "f")
+
+
+def minor_from_paypal(value: str, currency: str) -> int:
+    """PayPal's `"19.99"` in EUR → `1999`; refuses a value finer than the currency's minor unit."""
+    code = currency.upper()
+    try:
+        digits = minor_units(code)
+        scaled = Decimal(str(value)).scaleb(digits)
+    except (InvalidOperation, UnknownCurrency, ValueError) as error:
+        raise PermanentProviderError(
+            f"PayPal sent an unreadable amount {value!r} {code}"
+        ) from error
+    if not scaled.is_finite() or scaled != scaled.to_integral_value():
+        raise PermanentProviderError(f"PayPal sent {value!r} {code}, finer than its minor unit")
+    return int(scaled)
+
+
+def money(amount_minor: int, currency: str) -> dict[str, str]:
+    return {"currency_code": currency.upper(), "value": paypal_value(amount_minor, currency)}
+
+
+# ----------------------------------------------------------------- config
+@dataclass(frozen=True)
+class PayPalConfig:
+    client_id: str
+    client_secret: str = ""
+    webhook_id: str | None = None
+    environment: str = "sandbox"
+
+    @property
+    def base_url(self) -> str:
+        return BASE_URLS[self.environment]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PayPalConfig:
+        environment = (settings.get("PAYPAL_ENVIRONMENT") or "sandbox").lower()
+        if environment not in BASE_URLS:
+            from shared.config import ConfigError
+
+            raise ConfigError(f"PAYPAL_ENVIRONMENT must be sandbox or live, not {environment!r}")
+        return cls(
+            client_id=settings.get("PAYPAL_CLIENT_ID") or "",
+            client_secret=settings.get("PAYPAL_CLIENT_SECRET") or "",
+            webhook_id=settings.get("PAYPAL_WEBHOOK_ID"),
+            environment=environment,
+        )
+
+
+def is_configured(settings: Settings | None = None) -> bool:
+    """Both credentials set: only then does the pay page offer PayPal."""
+    if settings is None:
+        from shared.config import get_settings
+
+        settings = get_settings()
+    return all(settings.get(name) for name in CREDENTIALS)
+
+
+@dataclass(frozen=True)
+class Capture:
+    id: str
+    status: str  # COMPLETED, PENDING, DECLINED, ...
+    amount_minor: int
+    currency: str
+    custom_id: str | None  # our invoice id, as set on the order
+
+
+@dataclass(frozen=True)
+class Refund:
+    id: str
+    status: str  # COMPLETED, PENDING, CANCELLED, FAILED
+    amount_minor: int
+    currency: str
+
+
+# ------------------------------------------------------------------ client
+_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_tokens_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    """Drop cached access tokens (tests; a rotated secret)."""
+    with _tokens_lock:
+        _tokens.clear()
+
+
+class PayPal:
+    def __init__(
+        self,
+        config: PayPalConfig,
+        *,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not config.client_id or not config.client_secret:
+            raise PermanentProviderError("PayPal is not configured (PAYPAL_CLIENT_ID/SECRET)")
+        self.config = config
+        self._http = http
+        self._clock = clock
+
+    # ---------------------------------------------------------- transport
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.Client(timeout=TIMEOUT_SECONDS)
+        return self._http
+
+    def _token(self) -> str:
+        key = (self.config.base_url, self.config.client_id)
+        with _tokens_lock:
+            cached = _tokens.get(key)
+            if cached and cached[1] > self._clock():
+                return cached[0]
+        answer = self._send(
+            "POST",
+            "/v1/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(self.config.client_id, self.config.client_secret),
+        )
+        try:
+            token = str(answer["access_token"])
+            lifetime = float(answer.get("expires_in", 0))
+        except (KeyError, TypeError, ValueError) as error:
+            raise PermanentProviderError(
+                "PayPal answered its token call without a token"
+            ) from error
+        margin = min(TOKEN_MARGIN_SECONDS, lifetime / 2)
+        with _tokens_lock:
+            _tokens[key] = (token, self._clock() + lifetime - margin)
+        return token
+
+    def _forget_token(self) -> None:
+        with _tokens_lock:
+            _tokens.pop((self.config.base_url, self.config.client_id), None)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        content: bytes | None = None,
+        request_id: str | None = None,
+    ) -> dict[str, Any]:
+        """An authorised JSON call; a 401 (revoked token) is retried once with a fresh token."""
+        headers = {"Content-Type": "application/json", "Prefer": "return=representation"}
+        if request_id is not None:
+            if not request_id or len(request_id) > 108:
+                raise ValueError("a PayPal-Request-Id is 1 to 108 characters")
+            headers["PayPal-Request-Id"] = request_id
+        if body is not None:
+            content = json.dumps(body, separators=(",", ":")).encode()
+        for attempt in (1, 2):
+            headers["Authorization"] = f"Bearer {self._token()}"
+            try:
+                return self._send(method, path, content=content, headers=headers)
+            except PermanentProviderError as error:
+                if error.status != 401 or attempt == 2:
+                    raise
+                self._forget_token()
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, path: str, **options: Any) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = self.http().request(method, self.config.base_url + path, **options)
+        except httpx.HTTPError as error:  # timeouts, refused connections, broken TLS
+            raise classify(None, f"PayPal unreachable: {error!r}") from error
+        if response.status_code >= 400:
+            raise _error(response)
+        if not response.content:
+            return {}
+        try:
+            answer = response.json()
+        except ValueError as error:
+            raise PermanentProviderError(
+                f"PayPal answered {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+            ) from error
+        return answer if isinstance(answer, dict) else {"items": answer}
+
+    # ------------------------------------------------------------- orders
+    def create_order(
+        self,
+        invoice_id: str,
+        amount_minor: int,
+        currency: str,
+        request_id: str,
+        *,
+        return_url: str | None = None,
+        cancel_url: str | None = None,
+        description: str | None = None,
+    ) -> tuple[str, str]:
+        """An order to pay `amount_minor` of our invoice → (order id, the payer's approve link).
+
+        `custom_id` carries our invoice id (captures, refunds and webhooks echo
+        it). PayPal's `invoice_id` must be unique per captured payment (it
+        refuses a duplicate by default), so it is our id plus a digest of the
+        request id: partial payments of one invoice each get their own.
+        """
+        unit: dict[str, Any] = {
+            "reference_id": "default",
+            "custom_id": invoice_id,
+            "invoice_id": attempt_reference(invoice_id, request_id),
+            "amount": money(amount_minor, currency),
+        }
+        if description:
+            unit["description"] = description[:127]
+        context: dict[str, Any] = {"user_action": "PAY_NOW", "shipping_preference": "NO_SHIPPING"}
+        if return_url:
+            context["return_url"] = return_url
+        if cancel_url:
+            context["cancel_url"] = cancel_url
+        order = self.call(
+            "POST",
+            "/v2/checkout/orders",
+            body={
+                "intent": "CAPTURE",
+                "purchase_units": [unit],
+                "payment_source": {"paypal": {"experience_context": context}},
+            },
+            request_id=request_id,
+        )
+        order_id = order.get("id")
+        link = _link(order, "payer-action") or _link(order, "approve")
+        if not order_id or not link:
+            raise PermanentProviderError("PayPal created an order without an id or approve link")
+        return str(order_id), link
+
+    def capture_order(self, order_id: str, request_id: str) -> Capture:
+        """Capture an approved order; the capture echoes our invoice id as `custom_id`."""
+        order = self.call(
+            "POST",
+            f"/v2/checkout/orders/{_segment(order_id)}/capture",
+            body={},
+            request_id=request_id,
+        )
+        try:
+            capture = order["purchase_units"][0]["payments"]["captures"][0]
+        except (KeyError, IndexError, TypeError) as error:
+            raise PermanentProviderError(
+                f"PayPal captured order {order_id} without a capture"
+            ) from error
+        amount = capture["amount"]
+        return Capture(
+            id=str(capture["id"]),
+            status=str(capture.get("status", "")),
+            amount_minor=minor_from_paypal(amount["value"], amount["currency_code"]),
+            currency=str(amount["currency_code"]),
+            custom_id=capture.get("custom_id"),
+        )
+
+    def refund_capture(
+        self,
+        capture_id: str,
+        amount_minor: int,
+        currency: str,
+        request_id: str,
+        *,
+        note: str | None = None,
+    ) -> Refund:
+        """Refund all or part of a capture (the amount is always sent: no implicit full refund)."""
+        body: dict[str, Any] = {"amount": money(amount_minor, currency)}
+        if note:
+            body["note_to_payer"] = note[:255]
+        refund = self.call(
+            "POST",
+            f"/v2/payments/captures/{_segment(capture_id)}/refund",
+            body=body,
+            request_id=request_id,
+        )
+        amount = refund.get("amount") or body["amount"]
+        return Refund(
+            id=str(refund["id"]),
+            status=str(refund.get("status", "")),
+            amount_minor=minor_from_paypal(amount["value"], amount["currency_code"]),
+            currency=str(amount["currency_code"]),
+        )
+
+    # ---------------------------------------------------------- invoicing
+    def create_and_send_invoice(self, draft: InvoiceDraft, request_id: str) -> tuple[str, str]:
+        """A PayPal invoice from our stored figures, emailed → (its id, the payer view link)."""
+        from shared.providers.paypal_invoicing import invoice_body
+
+        created = self.call(
+            "POST", "/v2/invoicing/invoices", body=invoice_body(draft), request_id=request_id
+        )
+        paypal_id = created.get("id") or _last_segment(_link(created, "self"))
+        if not paypal_id:
+            raise PermanentProviderError("PayPal created an invoice without an id")
+        sent = self.call(
+            "POST",
+            f"/v2/invoicing/invoices/{_segment(paypal_id)}/send",
+            body={"send_to_invoicer": False, "send_to_recipient": True},
+            request_id=f"{request_id}-send"[:108],
+        )
+        link = _link(sent, "payer-view") or sent.get("href")
+        if not link:
+            shown = self.call("GET", f"/v2/invoicing/invoices/{_segment(paypal_id)}")
+            link = (shown.get("detail") or {}).get("metadata", {}).get("recipient_view_url")
+        if not link:
+            raise PermanentProviderError(f"PayPal sent invoice {paypal_id} without a payer link")
+        return str(paypal_id), str(link)
+
+    # ----------------------------------------------------------- webhooks
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> dict[str, Any]:
+        """The event in `raw_body` once PayPal vouches for its signature; else WebhookRejected.
+
+        The raw body is spliced into the verification request unchanged: PayPal
+        checks the signature over the bytes it sent, and a re-serialised event
+        (other key order, spacing, escapes) can fail verification.
+        """
+        if not self.config.webhook_id:
+            raise PermanentProviderError(
+                "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified"
+            )
+        lower = {key.lower(): value for key, value in headers.items()}
+        fields = {
+            "auth_algo": lower.get("paypal-auth-algo"),
+            "cert_url": lower.get("paypal-cert-url"),
+            "transmission_id": lower.get("paypal-transmission-id"),
+            "transmission_sig": lower.get("paypal-transmission-sig"),
+            "transmission_time": lower.get("paypal-transmission-time"),
+        }
+        missing = sorted(name for name, value in fields.items() if not value)
+        if missing:
+            raise WebhookRejected(f"PayPal webhook without {', '.join(missing)}", status=400)
+        try:
+            event = json.loads(raw_body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise WebhookRejected("PayPal webhook body is not JSON", status=400) from error
+        if not isinstance(event, dict):
+            raise WebhookRejected("PayPal webhook body is not an event object", status=400)
+        head = json.dumps({**fields, "webhook_id": self.config.webhook_id})[:-1]
+        content = head.encode() + b',"webhook_event":' + raw_body.strip() + b"}"
+        answer = self.call("POST", "/v1/notifications/verify-webhook-signature", content=content)
+        status = answer.get("verification_status")
+        if status != "SUCCESS":
+            raise WebhookRejected(f"PayPal did not verify the webhook ({status})", status=400)
+        return event
+
+
+def attempt_reference(invoice_id: str, request_id: str) -> str:
+    """PayPal's per-payment `invoice_id`: ours, readable, unique per attempt."""
+    digest = hashlib.sha256(request_id.encode()).hexdigest()[:12]
+    return f"{invoice_id[:110]}-{digest}"
+
+
+def _link(answer: Mapping[str, Any], rel: str) -> str | None:
+    for link in answer.get("links") or ():
+        if isinstance(link, dict) and link.get("rel") == rel and link.get("href"):
+            return str(link["href"])
+    return None
+
+
+def _last_segment(url: str | None) -> str | None:
+    return url.rstrip("/").rsplit("/", 1)[-1] if url else None
+
+
+def _segment(value: str) -> str:
+    """An id placed in a URL path: refuse anything that could change the path."""
+    if not value or not all(ch.isalnum() or ch in "-_" for ch in value):
+        raise PermanentProviderError(f"not a PayPal id: {value!r}")
+    return value
+
+
+def _error(response: httpx.Response) -> ProviderError:
+    """PayPal's error body (`name`, `message`, `details`, `debug_id`; OAuth `error`) → ours."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    name = body.get("name") or body.get("error")
+    message = body.get("message") or body.get("error_description") or response.reason_phrase
+    issues = [
+        f"{detail.get('issue')}: {detail.get('description', '')}".strip(": ")
+        for detail in body.get("details") or ()
+        if isinstance(detail, dict)
+    ]
+    text = f"PayPal {response.status_code} {name or ''}: {message}".replace("  ", " ")
+    if issues:
+        text += " (" + "; ".join(issues) + ")"
+    if body.get("debug_id"):
+        text += f" [debug_id {body['debug_id']}]"
+    return classify(response.status_code, text, code=str(name) if name else None)
+
+
+# ---------------------------------------------------- module-level helpers
+_default: PayPal | None = None
+_default_lock = threading.Lock()
+
+
+def paypal() -> PayPal:
+    """The process's client, from PAYPAL_* settings (one pooled connection, one token)."""
+    global _default
+    from shared.config import get_settings
+
+    config = PayPalConfig.from_settings(get_settings())
+    with _default_lock:
+        if _default is None or _default.config != config:
+            _default = PayPal(config)
+        return _default
+
+
+def create_order(
+    invoice_id: str, amount_minor: int, currency: str, request_id: str, **options: Any
+) -> tuple[str, str]:
+    return paypal().create_order(invoice_id, amount_minor, currency, request_id, **options)
+
+
+def capture_order(order_id: str, request_id: str) -> Capture:
+    return paypal().capture_order(order_id, request_id)
+
+
+def refund_capture(capture_id: str, amount_minor: int, currency: str, request_id: str) -> Refund:
+    return paypal().refund_capture(capture_id, amount_minor, currency, request_id)
+
+
+def create_and_send_invoice(draft: InvoiceDraft, request_id: str) -> tuple[str, str]:
+    return paypal().create_and_send_invoice(draft, request_id)
+
+
+def verify_webhook(headers: Mapping[str, str], raw_body: bytes) -> dict[str, Any]:
+    return paypal().verify_webhook(headers, raw_body)
