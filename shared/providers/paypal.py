@@ -16,7 +16,8 @@ One HTTP path means one error mapping, one token cache and one way to test
 - 5xx, 429 and network failures are `TemporaryProviderError`; other 4xx are
   `PermanentProviderError` carrying PayPal's `name` and `message`.
 
-Webhook events are mapped to payments by `shared.providers.paypal_events`.
+Amounts: `paypal_money`; Invoicing bodies: `paypal_invoicing`; webhook events to
+payments: `paypal_events`.
 httpx is imported on first call (cold start).
 """
 
@@ -28,11 +29,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from shared.money import UnknownCurrency, minor_units, to_major
 from shared.providers import PermanentProviderError, ProviderError, classify
+from shared.providers.paypal_money import minor_from_paypal, money
 
 if TYPE_CHECKING:
     import httpx
@@ -50,68 +50,9 @@ TIMEOUT_SECONDS = 15.0
 # that lapses in flight.
 TOKEN_MARGIN_SECONDS = 60.0
 
-# PayPal's REST currency codes (developer.paypal.com/reference/currency-codes).
-# BRL and MYR work for in-country accounts only; PayPal refuses them otherwise.
-PAYPAL_CURRENCIES = frozenset(
-    {
-        "AUD", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "EUR", "GBP", "HKD", "HUF", "ILS",
-        "JPY", "MXN", "MYR", "NOK", "NZD", "PHP", "PLN", "SEK", "SGD", "THB", "TWD", "USD",
-    }
-)  # fmt: skip
-# "This currency does not support decimals": ISO gives HUF and TWD two
-# digits (our minor units), PayPal takes whole forints and dollars only.
-WHOLE_UNITS_ONLY = frozenset({"HUF", "JPY", "TWD"})
-
-
-class UnsupportedCurrency(PermanentProviderError):
-    """PayPal cannot take this currency, or this amount in it."""
-
 
 class WebhookRejected(PermanentProviderError):
     """A webhook delivery PayPal did not vouch for: answer 400, never act on it."""
-
-
-# ------------------------------------------------------------------ money
-def paypal_value(amount_minor: int, currency: str) -> str:
-    """`1999, "EUR"` → `"19.99"`; `500, "JPY"` → `"500"`; refuses what PayPal cannot take."""
-    code = currency.upper()
-    if code not in PAYPAL_CURRENCIES:
-        raise UnsupportedCurrency(
-            f"PayPal does not accept {code}; accepted: {', '.join(sorted(PAYPAL_CURRENCIES))}",
-            code="CURRENCY_NOT_SUPPORTED",
-        )
-    if isinstance(amount_minor, bool) or not isinstance(amount_minor, int) or amount_minor < 0:
-        raise ValueError(
-            f"amount must be a non-negative integer of minor units, not {amount_minor!r}"
-        )
-    major = to_major(amount_minor, code)
-    if code in WHOLE_UNITS_ONLY:
-        if major != major.to_integral_value():
-            raise UnsupportedCurrency(
-                f"PayPal takes whole {code} only; {format(major, 'f')} {code} has a fraction",
-                code="DECIMALS_NOT_SUPPORTED",
-            )
-        return str(int(major))
-    return format(major, "f")
-
-
-def minor_from_paypal(value: str, currency: str) -> int:
-    """PayPal's `"19.99"` in EUR → `1999`; refuses a value finer than the currency's minor unit."""
-    code = currency.upper()
-    try:
-        digits = minor_units(code)
-        scaled = Decimal(str(value)).scaleb(digits)
-    except (InvalidOperation, UnknownCurrency, ValueError) as error:
-        raise PermanentProviderError(
-            f"PayPal sent an unreadable amount {value!r} {code}"
-        ) from error
-    if not scaled.is_finite() or scaled != scaled.to_integral_value():
-        raise PermanentProviderError(f"PayPal sent {value!r} {code}, finer than its minor unit")
-    return int(scaled)
-
-
-def money(amount_minor: int, currency: str) -> dict[str, str]:
-    return {"currency_code": currency.upper(), "value": paypal_value(amount_minor, currency)}
 
 
 # ----------------------------------------------------------------- config

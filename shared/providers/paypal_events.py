@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared.providers.paypal import minor_from_paypal
+from shared.providers.paypal_money import minor_from_paypal
 
 PaymentKind = Literal["payment", "refund", "failed"]
 CAPTURE_KINDS: dict[str, PaymentKind] = {

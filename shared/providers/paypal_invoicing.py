@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from shared.providers import PermanentProviderError
-from shared.providers.paypal import money
+from shared.providers.paypal_money import money
 
 ITEM_NAME_LIMIT = 200
 NOTE_LIMIT = 4000

@@ -31,15 +31,13 @@ from shared.providers import paypal as paypal_module
 from shared.providers.paypal import (
     PayPal,
     PayPalConfig,
-    UnsupportedCurrency,
     WebhookRejected,
     forget_tokens,
     is_configured,
-    minor_from_paypal,
-    paypal_value,
 )
 from shared.providers.paypal_events import payment_from_paypal_event
 from shared.providers.paypal_invoicing import DraftItem, InvoiceDraft
+from shared.providers.paypal_money import UnsupportedCurrency, minor_from_paypal, paypal_value
 
 BASE = "https://api-m.sandbox.paypal.com"
 EVENTS = Path(__file__).parent.parent / "events" / "paypal"
