@@ -211,6 +211,9 @@ class StoredInvoice(BaseModel):
     due_date: date | None = None
     payment_terms_days: int | None = None
     pay_token_hash: str | None = None
+    # The pay token is derived from this (rules.pay_token_for), so emails can
+    # carry the link again; a booking's invoice uses its manage token instead.
+    pay_token_nonce: str | None = None
     source: InvoiceSource = Field(default_factory=InvoiceSource)
     credit_note_of: str | None = None  # for a credit note: the invoice it credits
     collection: Collection = "ours"

@@ -7,8 +7,10 @@ stored on the invoice.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -121,8 +123,38 @@ def status_after_amounts(invoice: StoredInvoice, paid: int, credited: int) -> In
 
 
 # ------------------------------------------------------------- pay token
+# A pay link must be sendable again later (the invoice email, each dunning
+# reminder, a receipt), yet only its hash is stored, like a manage token. So
+# the token is derived: HMAC(PAY_LINK_SECRET, invoice id + a per-invoice
+# nonce). Rotating one invoice's link means a new nonce; rotating the secret
+# changes every link. Only local and test stages may use the fixed default.
+PAY_LINK_SECRET = "PAY_LINK_SECRET"
+_LOCAL_SECRET = "local-pay-link-secret-not-for-production"
+
+
+def _link_secret() -> bytes:
+    from shared.config import ConfigError, get_settings
+
+    secret = os.environ.get(PAY_LINK_SECRET, "")
+    if not secret:
+        if get_settings().stage == "prod":
+            raise ConfigError(f"{PAY_LINK_SECRET} must be set in production")
+        secret = _LOCAL_SECRET
+    return secret.encode()
+
+
+def new_pay_nonce() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def pay_token_for(invoice_id: str, nonce: str) -> str:
+    """The client's pay token of an invoice (recomputable for every email)."""
+    digest = hmac.new(_link_secret(), f"pay:{invoice_id}:{nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
 def new_pay_token() -> tuple[str, str]:
-    """A client's pay token and the hash that is stored (like a booking's manage token)."""
+    """A random token and its hash (for callers that show a token once)."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
 
