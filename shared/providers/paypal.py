@@ -40,19 +40,12 @@ if TYPE_CHECKING:
     from shared.config import Settings
     from shared.providers.paypal_invoicing import InvoiceDraft
 
-BASE_URLS = {
-    "sandbox": "https://api-m.sandbox.paypal.com",
-    "live": "https://api-m.paypal.com",
-}
+BASE_URLS = {"sandbox": "https://api-m.sandbox.paypal.com", "live": "https://api-m.paypal.com"}
 CREDENTIALS = ("PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET")
 TIMEOUT_SECONDS = 15.0
 # Renew this long before PayPal's expiry so a call never carries a token
 # that lapses in flight.
 TOKEN_MARGIN_SECONDS = 60.0
-
-
-class WebhookRejected(PermanentProviderError):
-    """A webhook delivery PayPal did not vouch for: answer 400, never act on it."""
 
 
 # ----------------------------------------------------------------- config
@@ -259,7 +252,7 @@ class PayPal:
             request_id=request_id,
         )
         order_id = order.get("id")
-        link = _link(order, "payer-action") or _link(order, "approve")
+        link = link_of(order, "payer-action") or link_of(order, "approve")
         if not order_id or not link:
             raise PermanentProviderError("PayPal created an order without an id or approve link")
         return str(order_id), link
@@ -268,7 +261,7 @@ class PayPal:
         """Capture an approved order; the capture echoes our invoice id as `custom_id`."""
         order = self.call(
             "POST",
-            f"/v2/checkout/orders/{_segment(order_id)}/capture",
+            f"/v2/checkout/orders/{path_id(order_id)}/capture",
             body={},
             request_id=request_id,
         )
@@ -302,7 +295,7 @@ class PayPal:
             body["note_to_payer"] = note[:255]
         refund = self.call(
             "POST",
-            f"/v2/payments/captures/{_segment(capture_id)}/refund",
+            f"/v2/payments/captures/{path_id(capture_id)}/refund",
             body=body,
             request_id=request_id,
         )
@@ -314,68 +307,6 @@ class PayPal:
             currency=str(amount["currency_code"]),
         )
 
-    # ---------------------------------------------------------- invoicing
-    def create_and_send_invoice(self, draft: InvoiceDraft, request_id: str) -> tuple[str, str]:
-        """A PayPal invoice from our stored figures, emailed → (its id, the payer view link)."""
-        from shared.providers.paypal_invoicing import invoice_body
-
-        created = self.call(
-            "POST", "/v2/invoicing/invoices", body=invoice_body(draft), request_id=request_id
-        )
-        paypal_id = created.get("id") or _last_segment(_link(created, "self"))
-        if not paypal_id:
-            raise PermanentProviderError("PayPal created an invoice without an id")
-        sent = self.call(
-            "POST",
-            f"/v2/invoicing/invoices/{_segment(paypal_id)}/send",
-            body={"send_to_invoicer": False, "send_to_recipient": True},
-            request_id=f"{request_id}-send"[:108],
-        )
-        link = _link(sent, "payer-view") or sent.get("href")
-        if not link:
-            shown = self.call("GET", f"/v2/invoicing/invoices/{_segment(paypal_id)}")
-            link = (shown.get("detail") or {}).get("metadata", {}).get("recipient_view_url")
-        if not link:
-            raise PermanentProviderError(f"PayPal sent invoice {paypal_id} without a payer link")
-        return str(paypal_id), str(link)
-
-    # ----------------------------------------------------------- webhooks
-    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> dict[str, Any]:
-        """The event in `raw_body` once PayPal vouches for its signature; else WebhookRejected.
-
-        The raw body is spliced into the verification request unchanged: PayPal
-        checks the signature over the bytes it sent, and a re-serialised event
-        (other key order, spacing, escapes) can fail verification.
-        """
-        if not self.config.webhook_id:
-            raise PermanentProviderError(
-                "PAYPAL_WEBHOOK_ID is not set: webhooks cannot be verified"
-            )
-        lower = {key.lower(): value for key, value in headers.items()}
-        fields = {
-            "auth_algo": lower.get("paypal-auth-algo"),
-            "cert_url": lower.get("paypal-cert-url"),
-            "transmission_id": lower.get("paypal-transmission-id"),
-            "transmission_sig": lower.get("paypal-transmission-sig"),
-            "transmission_time": lower.get("paypal-transmission-time"),
-        }
-        missing = sorted(name for name, value in fields.items() if not value)
-        if missing:
-            raise WebhookRejected(f"PayPal webhook without {', '.join(missing)}", status=400)
-        try:
-            event = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise WebhookRejected("PayPal webhook body is not JSON", status=400) from error
-        if not isinstance(event, dict):
-            raise WebhookRejected("PayPal webhook body is not an event object", status=400)
-        head = json.dumps({**fields, "webhook_id": self.config.webhook_id})[:-1]
-        content = head.encode() + b',"webhook_event":' + raw_body.strip() + b"}"
-        answer = self.call("POST", "/v1/notifications/verify-webhook-signature", content=content)
-        status = answer.get("verification_status")
-        if status != "SUCCESS":
-            raise WebhookRejected(f"PayPal did not verify the webhook ({status})", status=400)
-        return event
-
 
 def attempt_reference(invoice_id: str, request_id: str) -> str:
     """PayPal's per-payment `invoice_id`: ours, readable, unique per attempt."""
@@ -383,18 +314,18 @@ def attempt_reference(invoice_id: str, request_id: str) -> str:
     return f"{invoice_id[:110]}-{digest}"
 
 
-def _link(answer: Mapping[str, Any], rel: str) -> str | None:
+def link_of(answer: Mapping[str, Any], rel: str) -> str | None:
     for link in answer.get("links") or ():
         if isinstance(link, dict) and link.get("rel") == rel and link.get("href"):
             return str(link["href"])
     return None
 
 
-def _last_segment(url: str | None) -> str | None:
+def last_segment(url: str | None) -> str | None:
     return url.rstrip("/").rsplit("/", 1)[-1] if url else None
 
 
-def _segment(value: str) -> str:
+def path_id(value: str) -> str:
     """An id placed in a URL path: refuse anything that could change the path."""
     if not value or not all(ch.isalnum() or ch in "-_" for ch in value):
         raise PermanentProviderError(f"not a PayPal id: {value!r}")
@@ -406,9 +337,8 @@ def _error(response: httpx.Response) -> ProviderError:
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+        body = None
+    body = body if isinstance(body, dict) else {}
     name = body.get("name") or body.get("error")
     message = body.get("message") or body.get("error_description") or response.reason_phrase
     issues = [
@@ -456,8 +386,12 @@ def refund_capture(capture_id: str, amount_minor: int, currency: str, request_id
 
 
 def create_and_send_invoice(draft: InvoiceDraft, request_id: str) -> tuple[str, str]:
-    return paypal().create_and_send_invoice(draft, request_id)
+    from shared.providers.paypal_invoicing import create_and_send
+
+    return create_and_send(paypal(), draft, request_id)
 
 
 def verify_webhook(headers: Mapping[str, str], raw_body: bytes) -> dict[str, Any]:
-    return paypal().verify_webhook(headers, raw_body)
+    from shared.providers.paypal_webhooks import verify
+
+    return verify(paypal(), headers, raw_body)

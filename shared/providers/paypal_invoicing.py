@@ -20,10 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.providers import PermanentProviderError
+from shared.providers.paypal import last_segment, link_of, path_id
 from shared.providers.paypal_money import money
+
+if TYPE_CHECKING:
+    from shared.providers.paypal import PayPal
 
 ITEM_NAME_LIMIT = 200
 NOTE_LIMIT = 4000
@@ -114,3 +118,26 @@ def invoice_body(draft: InvoiceDraft) -> dict[str, Any]:
             }
         }
     return body
+
+
+def create_and_send(client: PayPal, draft: InvoiceDraft, request_id: str) -> tuple[str, str]:
+    """A PayPal invoice from our stored figures, emailed → (its id, the payer view link)."""
+    created = client.call(
+        "POST", "/v2/invoicing/invoices", body=invoice_body(draft), request_id=request_id
+    )
+    paypal_id = created.get("id") or last_segment(link_of(created, "self"))
+    if not paypal_id:
+        raise PermanentProviderError("PayPal created an invoice without an id")
+    sent = client.call(
+        "POST",
+        f"/v2/invoicing/invoices/{path_id(paypal_id)}/send",
+        body={"send_to_invoicer": False, "send_to_recipient": True},
+        request_id=f"{request_id}-send"[:108],
+    )
+    link = link_of(sent, "payer-view") or sent.get("href")
+    if not link:
+        shown = client.call("GET", f"/v2/invoicing/invoices/{path_id(paypal_id)}")
+        link = (shown.get("detail") or {}).get("metadata", {}).get("recipient_view_url")
+    if not link:
+        raise PermanentProviderError(f"PayPal sent invoice {paypal_id} without a payer link")
+    return str(paypal_id), str(link)

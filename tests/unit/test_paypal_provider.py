@@ -31,13 +31,13 @@ from shared.providers import paypal as paypal_module
 from shared.providers.paypal import (
     PayPal,
     PayPalConfig,
-    WebhookRejected,
     forget_tokens,
     is_configured,
 )
 from shared.providers.paypal_events import payment_from_paypal_event
-from shared.providers.paypal_invoicing import DraftItem, InvoiceDraft
+from shared.providers.paypal_invoicing import DraftItem, InvoiceDraft, create_and_send
 from shared.providers.paypal_money import UnsupportedCurrency, minor_from_paypal, paypal_value
+from shared.providers.paypal_webhooks import WebhookRejected, verify
 
 BASE = "https://api-m.sandbox.paypal.com"
 EVENTS = Path(__file__).parent.parent / "events" / "paypal"
@@ -363,7 +363,7 @@ def test_a_verified_webhook_returns_its_event(api: respx.MockRouter) -> None:
         return_value=httpx.Response(200, json={"verification_status": "SUCCESS"})
     )
     raw = raw_event()
-    event = client().verify_webhook(SIGNED_HEADERS, raw)
+    event = verify(client(), SIGNED_HEADERS, raw)
     assert event["id"] == "WH-58D329510W468432D-8HN650336L201105X"
     [call] = route.calls
     sent = call.request.content
@@ -384,7 +384,7 @@ def test_headers_are_read_whatever_their_case(api: respx.MockRouter) -> None:
         return_value=httpx.Response(200, json={"verification_status": "SUCCESS"})
     )
     lower = {key.lower(): value for key, value in SIGNED_HEADERS.items()}
-    assert client().verify_webhook(lower, raw_event())["event_type"]
+    assert verify(client(), lower, raw_event())["event_type"]
 
 
 def test_a_webhook_paypal_does_not_verify_is_rejected(api: respx.MockRouter) -> None:
@@ -392,7 +392,7 @@ def test_a_webhook_paypal_does_not_verify_is_rejected(api: respx.MockRouter) -> 
         return_value=httpx.Response(200, json={"verification_status": "FAILURE"})
     )
     with pytest.raises(WebhookRejected, match="FAILURE"):
-        client().verify_webhook(SIGNED_HEADERS, raw_event())
+        verify(client(), SIGNED_HEADERS, raw_event())
 
 
 def test_a_verification_answer_without_status_is_rejected(api: respx.MockRouter) -> None:
@@ -400,7 +400,7 @@ def test_a_verification_answer_without_status_is_rejected(api: respx.MockRouter)
         return_value=httpx.Response(200, json={})
     )
     with pytest.raises(WebhookRejected):
-        client().verify_webhook(SIGNED_HEADERS, raw_event())
+        verify(client(), SIGNED_HEADERS, raw_event())
 
 
 @pytest.mark.parametrize("missing", sorted(SIGNED_HEADERS))
@@ -410,26 +410,26 @@ def test_a_webhook_missing_a_header_is_rejected_without_asking_paypal(
     route = api.post("/v1/notifications/verify-webhook-signature")
     headers = {key: value for key, value in SIGNED_HEADERS.items() if key != missing}
     with pytest.raises(WebhookRejected, match="without"):
-        client().verify_webhook(headers, raw_event())
+        verify(client(), headers, raw_event())
     assert not route.called
 
 
 @pytest.mark.parametrize("raw", [b"", b"not json", b"[1, 2]", b'"text"'])
 def test_a_webhook_body_that_is_not_an_event_is_rejected(api: respx.MockRouter, raw: bytes) -> None:
     with pytest.raises(WebhookRejected):
-        client().verify_webhook(SIGNED_HEADERS, raw)
+        verify(client(), SIGNED_HEADERS, raw)
 
 
 def test_webhooks_need_the_webhook_id(api: respx.MockRouter) -> None:
     paypal = PayPal(PayPalConfig(client_id="a", client_secret="b"))
     with pytest.raises(PermanentProviderError, match="PAYPAL_WEBHOOK_ID"):
-        paypal.verify_webhook(SIGNED_HEADERS, raw_event())
+        verify(paypal, SIGNED_HEADERS, raw_event())
 
 
 def test_a_verification_outage_is_temporary_so_paypal_retries(api: respx.MockRouter) -> None:
     api.post("/v1/notifications/verify-webhook-signature").mock(return_value=httpx.Response(503))
     with pytest.raises(TemporaryProviderError):
-        client().verify_webhook(SIGNED_HEADERS, raw_event())
+        verify(client(), SIGNED_HEADERS, raw_event())
 
 
 def test_module_helpers_use_the_environment(
@@ -514,7 +514,7 @@ def test_a_paypal_invoice_carries_our_stored_figures(api: respx.MockRouter) -> N
         )
     )
     draft = paypal_draft("inv-42", stored_invoice())
-    paypal_id, link = client().create_and_send_invoice(draft, "inv-42-paypal-invoice")
+    paypal_id, link = create_and_send(client(), draft, "inv-42-paypal-invoice")
     assert paypal_id == "INV2-Z56S-5LLA-Q52L-CPZ5"
     assert link == "https://www.sandbox.paypal.com/invoice/p/#Z56S5LLAQ52LCPZ5"
     body = body_of(create.calls[0])
