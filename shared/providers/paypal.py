@@ -333,7 +333,7 @@ def path_id(value: str) -> str:
 
 
 def _error(response: httpx.Response) -> ProviderError:
-    """PayPal's error body (`name`, `message`, `details`, `debug_id`; OAuth `error`) → ours."""
+    """PayPal's error (`name`, `message`, `details`, `debug_id`; OAuth: `error`) → ours."""
     try:
         body = response.json()
     except ValueError:
@@ -341,17 +341,17 @@ def _error(response: httpx.Response) -> ProviderError:
     body = body if isinstance(body, dict) else {}
     name = body.get("name") or body.get("error")
     message = body.get("message") or body.get("error_description") or response.reason_phrase
-    issues = [
-        f"{detail.get('issue')}: {detail.get('description', '')}".strip(": ")
-        for detail in body.get("details") or ()
-        if isinstance(detail, dict)
-    ]
+    details = [detail for detail in body.get("details") or () if isinstance(detail, dict)]
+    issues = [f"{d.get('issue')}: {d.get('description', '')}".strip(": ") for d in details]
     text = f"PayPal {response.status_code} {name or ''}: {message}".replace("  ", " ")
     if issues:
         text += " (" + "; ".join(issues) + ")"
     if body.get("debug_id"):
         text += f" [debug_id {body['debug_id']}]"
-    return classify(response.status_code, text, code=str(name) if name else None)
+    # The code is the first issue when there is one (INSTRUMENT_DECLINED,
+    # ORDER_ALREADY_CAPTURED: what a caller acts on), else PayPal's name.
+    code = (details[0].get("issue") if details else None) or name
+    return classify(response.status_code, text, code=str(code) if code else None)
 
 
 # ---------------------------------------------------- module-level helpers

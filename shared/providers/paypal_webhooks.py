@@ -46,8 +46,8 @@ def verify(client: PayPal, headers: Mapping[str, str], raw_body: bytes) -> dict[
         event = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError) as error:
         raise WebhookRejected("PayPal webhook body is not JSON", status=400) from error
-    if not isinstance(event, dict):
-        raise WebhookRejected("PayPal webhook body is not an event object", status=400)
+    if not isinstance(event, dict) or not event.get("id") or not event.get("event_type"):
+        raise WebhookRejected("PayPal webhook body is not an event with an id", status=400)
     head = json.dumps({**fields, "webhook_id": client.config.webhook_id})[:-1]
     content = head.encode() + b',"webhook_event":' + raw_body.strip() + b"}"
     answer = client.call("POST", "/v1/notifications/verify-webhook-signature", content=content)
